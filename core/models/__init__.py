@@ -1,0 +1,5 @@
+"""Architectures the app offers, built by key through :mod:`core.models.registry`."""
+
+from core.models.registry import ARCHS, ArchSpec, arch_info, build_model, get_arch
+
+__all__ = ["ARCHS", "ArchSpec", "arch_info", "build_model", "get_arch"]

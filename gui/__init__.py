@@ -1,0 +1,1 @@
+"""CatDog Studio's PySide6 window: thin widgets and adapters over :mod:`core`."""

@@ -1,0 +1,22 @@
+"""Entry point of ``catdog-gui``: one QApplication, one MainWindow."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
+    app.setApplicationName("CatDog Studio")
+    app.setOrganizationName("CatDog Studio")
+    from gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

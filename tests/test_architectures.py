@@ -1,0 +1,142 @@
+"""The architecture registry: counts, forward/backward, plain nets, pretrained loading."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from core.cli import main as cli_main
+from core.models.pretrained import PretrainedWeightsUnavailable, weights_file
+from core.models.registry import ARCHS, arch_info, build_model, complexity
+
+TORCHVISION_KEYS = [k for k, s in ARCHS.items() if s.has_pretrained]
+
+
+@pytest.mark.parametrize("key", TORCHVISION_KEYS)
+def test_param_counts_equal_torchvision(key):
+    ours = sum(p.numel() for p in build_model(key, 2).parameters())
+    theirs = sum(p.numel() for p in torchvision.models.get_model(key, num_classes=2).parameters())
+    assert ours == theirs == arch_info(key)["params"]
+
+
+def test_known_param_counts():
+    assert arch_info("resnet18")["params"] == 11_177_538
+    assert arch_info("resnet50")["params"] == 23_512_130
+    assert arch_info("resnext50_32x4d")["params"] == 22_984_002
+
+
+def test_flops_are_measured_and_scale_with_depth():
+    f = {k: arch_info(k)["gflops"] for k in ("lenet", "resnet18", "resnet34", "resnet50", "plain18")}
+    assert f["lenet"] < f["resnet18"] < f["resnet34"]
+    assert 3.5 < f["resnet18"] < 3.7  # 1.82 G multiply-adds, as torchvision documents
+    assert f["plain18"] < f["resnet18"]  # no projection shortcuts to compute
+    # FLOPs grow with the pixel count
+    assert complexity("resnet18", 2, 112)[1] == pytest.approx(complexity("resnet18", 2, 224)[1] / 4, rel=0.1)
+
+
+@pytest.mark.parametrize("key", list(ARCHS))
+def test_forward_backward_small_batch(key):
+    torch.manual_seed(0)
+    model = build_model(key, num_classes=2)
+    x = torch.randn(2, 3, 64, 64)
+    out = model(x)
+    assert out.shape == (2, 2)
+    out.sum().backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128, 200, 224, 299])
+def test_lenet_any_input_size_returns_logits(size):
+    model = build_model("lenet", 3)
+    out = model(torch.randn(2, 3, size, size))
+    assert out.shape == (2, 3)
+    # logits, not probabilities: rows do not sum to one
+    assert not torch.allclose(out.sum(1), torch.ones(2))
+
+
+def _zero_last_bn(block: nn.Module) -> None:
+    """Make a block's residual branch output exactly zero (eval-mode BN with gamma=beta=0)."""
+    with torch.no_grad():
+        block.bn2.weight.zero_()
+        block.bn2.bias.zero_()
+
+
+@pytest.mark.parametrize("plain,res", [("plain18", "resnet18"), ("plain34", "resnet34")])
+def test_plain_nets_have_no_shortcut(plain, res):
+    torch.manual_seed(0)
+    plain_model = build_model(plain).eval()
+    res_model = build_model(res).eval()
+    x = torch.rand(1, 64, 16, 16) + 0.1  # positive so that relu(x) == x
+    for model, has_shortcut in ((plain_model, False), (res_model, True)):
+        block = model.layer1[0]
+        _zero_last_bn(block)
+        y = block(x)
+        if has_shortcut:
+            assert torch.allclose(y, x)  # identity path carries the input through
+        else:
+            assert torch.count_nonzero(y) == 0  # nothing of x survives without a shortcut
+        # no projection shortcut modules anywhere in the plain net
+        if not has_shortcut:
+            assert all(getattr(b, "downsample", None) is None for layer in
+                       (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer)
+    blocks = sum(len(getattr(plain_model, f"layer{i}")) for i in range(1, 5))
+    assert blocks == {"plain18": 8, "plain34": 16}[plain]
+
+
+def test_pretrained_loads_cached_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    path = weights_file("resnet18")
+    assert path.parent == tmp_path / "hub" / "checkpoints"
+    torch.manual_seed(123)
+    reference = torchvision.models.resnet18()  # real key names and shapes, random values
+    state = reference.state_dict()
+    path.parent.mkdir(parents=True)
+    torch.save(state, path)
+
+    def no_download(*a, **k):  # the test must never touch the network
+        raise AssertionError("tried to download although the file is cached")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
+    model = build_model("resnet18", num_classes=2, pretrained=True)
+    got = model.state_dict()
+    for key in ("conv1.weight", "layer3.1.bn2.running_mean", "layer4.0.downsample.0.weight"):
+        assert torch.equal(got[key], state[key])
+    assert model.fc.out_features == 2 and model.fc.in_features == 512
+
+
+def test_pretrained_offline_error_names_file_and_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(*a, **k):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(PretrainedWeightsUnavailable) as info:
+        build_model("resnet50", pretrained=True)
+    msg = str(info.value)
+    assert weights_file("resnet50").name in msg
+    assert str(tmp_path / "hub" / "checkpoints") in msg
+
+
+def test_lenet_and_plain_refuse_pretrained():
+    with pytest.raises(ValueError, match="no ImageNet weights"):
+        build_model("lenet", pretrained=True)
+
+
+def test_cli_archs_table_and_json(capsys):
+    assert cli_main(["archs"]) == 0
+    out = capsys.readouterr().out
+    for key in ARCHS:
+        assert key in out
+    assert "11,177,538" in out
+    assert cli_main(["archs", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["key"] for r in rows] == list(ARCHS)
+    assert all({"key", "params", "gflops"} <= set(r) for r in rows)
