@@ -1,7 +1,73 @@
-"""Shared fixtures: an offscreen Qt platform, and tiny synthetic images drawn with Pillow."""
+"""Shared fixtures: an offscreen Qt platform, and tiny synthetic photos drawn with Pillow.
+
+The synthetic task: red discs ("cat") versus blue squares ("dog") at random places and
+sizes on noisy backgrounds. A small CNN learns it to >90% in a few seconds, so tests can
+train for real.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+
+def draw_sample(kind: str, rng: np.random.Generator, size: int = 48) -> Image.Image:
+    noise = rng.integers(60, 200, (size, size, 3), dtype=np.uint8)
+    im = Image.fromarray(noise, "RGB")
+    d = ImageDraw.Draw(im)
+    r = int(rng.integers(size // 5, size // 3))
+    cx, cy = (int(v) for v in rng.integers(r + 1, size - r - 1, 2))
+    box = [cx - r, cy - r, cx + r, cy + r]
+    if kind == "cat":
+        d.ellipse(box, fill=(230, 30, 30))
+    else:
+        d.rectangle(box, fill=(30, 30, 230))
+    return im
+
+
+def write_flat(folder: Path, per_class: int, seed: int = 0, size: int = 48) -> Path:
+    """Kaggle-style names: cat.0.jpg ... dog.N.jpg."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for kind in ("cat", "dog"):
+        for i in range(per_class):
+            draw_sample(kind, rng, size).save(folder / f"{kind}.{i}.jpg", quality=92)
+    return folder
+
+
+def write_folders(folder: Path, per_class: int, names=("cats", "dogs"), seed: int = 0, size: int = 48) -> Path:
+    rng = np.random.default_rng(seed)
+    for name, kind in zip(names, ("cat", "dog")):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            draw_sample(kind, rng, size).save(folder / name / f"img_{i}.png")
+    return folder
+
+
+def write_test_folder(folder: Path, ids: list[int], seed: int = 1, size: int = 48) -> dict[int, str]:
+    """Unlabelled competition-style test files 1.jpg, 2.jpg...; returns the true kind per id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    truth = {}
+    for i in ids:
+        kind = "cat" if rng.random() < 0.5 else "dog"
+        draw_sample(kind, rng, size).save(folder / f"{i}.jpg", quality=92)
+        truth[i] = kind
+    return truth
+
+
+@pytest.fixture
+def flat_data(tmp_path) -> Path:
+    return write_flat(tmp_path / "train", per_class=40)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Disk pixel caches go to the test's temporary folder, never the user's cache."""
+    monkeypatch.setenv("CATDOG_CACHE_DIR", str(tmp_path / "pixel-cache"))

@@ -1,0 +1,141 @@
+"""Decode a list of photos once into one uint8 array, in memory or on disk.
+
+Up to a memory budget the pixels live in RAM; beyond it (the full 25,000-photo set at
+224 px is about 5 GB) they go to a numpy memmap in the user's cache folder, which the OS
+pages in as needed, and which later runs on the same files and size reuse. Decoding runs
+on a thread pool: Pillow releases the GIL while it decodes and resizes, so all cores work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from core.atomic import write_text_atomic
+from core.data.decode import UnreadableImage, decode_square
+
+ProgressFn = Callable[[int, int], None]
+
+
+def total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def default_budget_bytes() -> int:
+    """A quarter of RAM, at most 4 GiB: leaves room for the model, the OS and the GUI."""
+    return min(total_memory_bytes() // 4, 4 << 30)
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("CATDOG_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("catdog-studio")) / "pixels"
+
+
+@dataclass
+class PixelCache:
+    pixels: np.ndarray  # (N, side, side, 3) uint8, RAM or memmap
+    ok: np.ndarray  # (N,) bool: False where the photo could not be read
+    failures: list[tuple[Path, str]]
+    on_disk: Path | None = None
+
+    @property
+    def side(self) -> int:
+        return int(self.pixels.shape[1])
+
+
+def _fingerprint(paths: Sequence[Path], side: int) -> str:
+    h = hashlib.sha256(f"v1:{side}".encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:24]
+
+
+def _decode_into(pixels, paths, side, workers, progress, should_stop) -> list[tuple[int, str]]:
+    failures: list[tuple[int, str]] = []
+
+    def work(i: int):
+        try:
+            pixels[i] = decode_square(paths[i], side)
+            return None
+        except UnreadableImage as exc:
+            return i, str(exc)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done, result in enumerate(pool.map(work, range(len(paths))), 1):
+            if result is not None:
+                failures.append(result)
+            if progress and (done % 64 == 0 or done == len(paths)):
+                progress(done, len(paths))
+            if should_stop and should_stop():
+                pool.shutdown(cancel_futures=True)
+                raise InterruptedError("stopped while decoding images")
+    return failures
+
+
+def build_cache(
+    paths: Sequence[str | Path],
+    side: int,
+    budget_bytes: int | None = None,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PixelCache:
+    """Decode every photo once at ``side`` x ``side``; unreadable ones are listed, not fatal."""
+    paths = [Path(p) for p in paths]
+    n = len(paths)
+    need = n * side * side * 3
+    budget = default_budget_bytes() if budget_bytes is None else budget_bytes
+    workers = workers or min(8, os.cpu_count() or 1)
+
+    if need <= budget:
+        pixels = np.zeros((n, side, side, 3), np.uint8)
+        bad = _decode_into(pixels, paths, side, workers, progress, should_stop)
+        return _finish(pixels, paths, bad, None)
+
+    folder = cache_dir or default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = _fingerprint(paths, side)
+    data_file, index_file = folder / f"{key}.npy", folder / f"{key}.json"
+    if data_file.exists() and index_file.exists():  # the index is written last: its presence means complete
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+        pixels = np.load(data_file, mmap_mode="r")
+        if pixels.shape == (n, side, side, 3):
+            if progress:
+                progress(n, n)
+            return _finish(pixels, paths, [tuple(f) for f in index["failures"]], data_file)
+    tmp_file = folder / f".{key}.{os.getpid()}.npy.tmp"
+    pixels = np.lib.format.open_memmap(tmp_file, mode="w+", dtype=np.uint8, shape=(n, side, side, 3))
+    try:
+        bad = _decode_into(pixels, paths, side, workers, progress, should_stop)
+        pixels.flush()
+        del pixels
+        os.replace(tmp_file, data_file)
+    except BaseException:
+        tmp_file.unlink(missing_ok=True)
+        raise
+    write_text_atomic(index_file, json.dumps({"failures": bad}))
+    return _finish(np.load(data_file, mmap_mode="r"), paths, bad, data_file)
+
+
+def _finish(pixels, paths, bad, on_disk) -> PixelCache:
+    ok = np.ones(len(paths), bool)
+    for i, _ in bad:
+        ok[i] = False
+    failures = [(paths[i], reason) for i, reason in sorted(bad)]
+    return PixelCache(pixels, ok, failures, on_disk)

@@ -1,0 +1,68 @@
+"""Decode any photo a user has into an RGB uint8 square of a fixed side.
+
+One decode per image per run: the square is the image resized so its short side is
+``side`` and centre-cropped (exactly Resize(side) + CenterCrop(side)), which is what
+validation needs and what training crops are cut from. JPEG draft mode lets libjpeg
+decode at 1/2, 1/4 or 1/8 scale when the photo is much larger than needed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+WHITE = (255, 255, 255)
+
+
+class UnreadableImage(Exception):
+    """This file cannot be used as a photo; the message says why."""
+
+
+def _sixteen_bit_to_l(im: Image.Image) -> Image.Image:
+    arr = np.asarray(im, dtype=np.float64)
+    top = arr.max() if arr.size else 0
+    if im.mode == "F" and top <= 1.0:
+        arr = arr * 255.0
+    elif top > 255:
+        arr = arr / (65535.0 if top <= 65535 else top) * 255.0
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """RGB from grey, 16-bit, CMYK, palette and alpha images (alpha over white)."""
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        im = _sixteen_bit_to_l(im)
+    has_alpha = im.mode in ("RGBA", "LA", "La", "RGBa", "PA") or (im.mode == "P" and "transparency" in im.info)
+    if has_alpha:
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, WHITE + (255,))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return im if im.mode == "RGB" else im.convert("RGB")
+
+
+def decode_square(path: str | Path, side: int) -> np.ndarray:
+    """(side, side, 3) uint8 pixels of the photo at ``path``, or UnreadableImage."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise UnreadableImage("empty file")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.format == "JPEG":
+                    im.draft("RGB", (side, side))  # result stays >= side in both dimensions
+                im = ImageOps.exif_transpose(im)
+                im = to_rgb(im)
+                im = ImageOps.fit(im, (side, side), method=Image.Resampling.BILINEAR)
+                return np.asarray(im, dtype=np.uint8)
+    except UnreadableImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UnreadableImage(f"decompression bomb refused ({exc})") from None
+    except UnidentifiedImageError:
+        raise UnreadableImage("not an image (unknown or damaged format)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnreadableImage(f"truncated or corrupt ({exc})") from None

@@ -1,0 +1,44 @@
+"""Batched forward passes for evaluation and prediction (inference_mode, autocast).
+
+Validation in the training loop, ``catdog predict`` and ``catdog eval`` all go through
+``batch_probs``, so a photo gets the same probabilities wherever it is classified.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import torch
+
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, to_model_input
+from core.hardware import autocast
+
+
+@torch.inference_mode()
+def batch_probs(model: torch.nn.Module, batch_u8: torch.Tensor, device: torch.device, precision: str,
+                tta: bool = False, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.Tensor:
+    """Float32 class probabilities (on the CPU) for a (B, 3, H, W) uint8 batch.
+
+    With ``tta`` the probabilities are averaged with those of the mirrored image.
+    """
+    x = to_model_input(batch_u8, device, channels_last=True, mean=mean, std=std)
+    with autocast(device, precision):
+        probs = torch.softmax(model(x).float(), 1)
+        if tta:
+            probs = (probs + torch.softmax(model(torch.flip(x, dims=[3])).float(), 1)) / 2
+    return probs.cpu()
+
+
+def predict_proba(model: torch.nn.Module, batches: Iterable[torch.Tensor], device: torch.device, precision: str,
+                  tta: bool = False, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                  progress: Callable[[int], None] | None = None) -> torch.Tensor:
+    """(N, classes) probabilities for a stream of uint8 batches."""
+    model.eval()
+    out = []
+    done = 0
+    for batch in batches:
+        out.append(batch_probs(model, batch, device, precision, tta, mean, std))
+        done += len(batch)
+        if progress:
+            progress(done)
+    return torch.cat(out)

@@ -1,0 +1,110 @@
+"""Load a trained run and classify photos exactly as validation saw them."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from core import runs
+from core.data.augment import cache_side, eval_batch
+from core.data.decode import UnreadableImage, decode_square
+from core.errors import InputError
+from core.hardware import resolve_device, resolve_precision
+from core.inference import batch_probs
+from core.models.registry import build_model
+
+
+@dataclass
+class LoadedModel:
+    run_dir: Path
+    meta: dict
+    model: torch.nn.Module
+    device: torch.device
+    precision: str
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.meta["classes"])
+
+    @property
+    def image_size(self) -> int:
+        return int(self.meta["image_size"])
+
+    @property
+    def side(self) -> int:
+        return int(self.meta.get("resize") or cache_side(self.image_size))
+
+
+@dataclass
+class Prediction:
+    path: Path
+    probs: list[float]
+
+    @property
+    def label(self) -> int:
+        return int(np.argmax(self.probs))
+
+    @property
+    def confidence(self) -> float:
+        return float(max(self.probs))
+
+
+def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    run_dir = runs.run_dir_of(model_path)
+    meta = runs.read_meta(run_dir)
+    for key in ("arch", "classes", "image_size"):
+        if key not in meta:
+            raise InputError(f"{run_dir / runs.META_FILE} has no {key!r}: not a CatDog Studio run")
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    model = build_model(meta["arch"], len(meta["classes"]))
+    try:
+        model.load_state_dict(runs.load_weights(run_dir))
+    except RuntimeError as exc:
+        raise InputError(f"weights in {run_dir} do not fit a {meta['arch']}: {str(exc).splitlines()[0]}") from None
+    model = model.to(dev, memory_format=torch.channels_last).eval()
+    return LoadedModel(run_dir, meta, model, dev, prec)
+
+
+def predict_files(
+    lm: LoadedModel,
+    paths: Sequence[Path],
+    tta: bool = False,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[list[Prediction], list[tuple[Path, str]]]:
+    """Predictions for readable photos, and (file, reason) for the ones that are not."""
+    norm = lm.meta.get("normalization", {})
+    mean, std = tuple(norm.get("mean", (0.485, 0.456, 0.406))), tuple(norm.get("std", (0.229, 0.224, 0.225)))
+    preds: list[Prediction] = []
+    failures: list[tuple[Path, str]] = []
+
+    def decode(p: Path):
+        try:
+            return decode_square(p, lm.side)
+        except UnreadableImage as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        for start in range(0, len(paths), batch_size):
+            if should_stop and should_stop():
+                break
+            chunk = list(paths[start:start + batch_size])
+            decoded = list(pool.map(decode, chunk))
+            good = [(p, d) for p, d in zip(chunk, decoded) if not isinstance(d, str)]
+            failures += [(p, d) for p, d in zip(chunk, decoded) if isinstance(d, str)]
+            if good:
+                pixels = torch.from_numpy(np.stack([d for _, d in good]))
+                probs = batch_probs(lm.model, eval_batch(pixels, lm.image_size), lm.device, lm.precision, tta,
+                                    mean, std)
+                preds += [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
+            if progress:
+                progress(min(start + batch_size, len(paths)), len(paths))
+    return preds, failures

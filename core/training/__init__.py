@@ -1,0 +1,1 @@
+"""The Qt-free training engine: config, events, hardware choice and the loop."""
