@@ -79,8 +79,13 @@ def predict_files(
     batch_size: int = 64,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[list[Prediction], np.ndarray], None] | None = None,
 ) -> tuple[list[Prediction], list[tuple[Path, str]]]:
-    """Predictions for readable photos, and (file, reason) for the ones that are not."""
+    """Predictions for readable photos, and (file, reason) for the ones that are not.
+
+    ``on_batch(predictions, pixels)`` sees each batch as it is done (the GUI fills its
+    table and thumbnails from it); ``should_stop`` is checked between batches.
+    """
     norm = lm.meta.get("normalization", {})
     mean, std = tuple(norm.get("mean", (0.485, 0.456, 0.406))), tuple(norm.get("std", (0.229, 0.224, 0.225)))
     preds: list[Prediction] = []
@@ -104,7 +109,10 @@ def predict_files(
                 pixels = torch.from_numpy(np.stack([d for _, d in good]))
                 probs = batch_probs(lm.model, eval_batch(pixels, lm.image_size), lm.device, lm.precision, tta,
                                     mean, std)
-                preds += [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
+                batch_preds = [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
+                preds += batch_preds
+                if on_batch:
+                    on_batch(batch_preds, pixels.numpy())
             if progress:
                 progress(min(start + batch_size, len(paths)), len(paths))
     return preds, failures

@@ -1,20 +1,259 @@
-"""The main window: Data, Train and Predict pages over core."""
+"""The main window: Data, Train and Predict pages wired to core through thread adapters."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from core.data.discover import collect_images
+from core.errors import InputError
+from core.hardware import device_label, resolve_device, resolve_precision
+from core.training import events as ev
+from gui.data_page import DataPage
+from gui.export_dialog import ExportDialog
+from gui.predict_page import PredictPage
+from gui.train_page import TrainPage
+from gui.workers import PredictJob, TrainJob
 
 
 class MainWindow(QMainWindow):
     trainingFinished = Signal(str)  # the run folder
     predictionsReady = Signal(int)  # rows shown
 
-    def __init__(self) -> None:
+    def __init__(self, weights_dir: str | Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("CatDog Studio")
+        self.setAcceptDrops(True)
+        self.settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CatDog Studio", "CatDog Studio")
+        self.weights_dir = str(weights_dir or self.settings.value("weightsDir", str(Path.cwd() / "weights")))
+        self.train_job: TrainJob | None = None
+        self.predict_job: PredictJob | None = None
+        self.loaded_model = None
+        self.last_error: str | None = None
+        self.export_dialog: ExportDialog | None = None
+
+        self.dataPage = DataPage()
+        self.trainPage = TrainPage()
+        self.predictPage = PredictPage()
         self.tabs = QTabWidget()
-        for name in ("Data", "Train", "Predict"):
-            self.tabs.addTab(QLabel(f"{name} page"), name)
+        self.tabs.setObjectName("pages")
+        self.tabs.addTab(self.dataPage, "1 · Data")
+        self.tabs.addTab(self.trainPage, "2 · Train")
+        self.tabs.addTab(self.predictPage, "3 · Predict")
         self.setCentralWidget(self.tabs)
-        self.resize(1200, 760)
+        for name in ("dataPathEdit",):
+            setattr(self, name, getattr(self.dataPage, name))
+        for name in ("archCombo", "epochsSpin", "batchSizeSpin", "imageSizeSpin", "trainButton", "stopButton",
+                     "trainProgress", "lossPlot", "accuracyPlot"):
+            setattr(self, name, getattr(self.trainPage, name))
+        for name in ("modelCombo", "dropZone", "predictionsTable", "exportCsvButton"):
+            setattr(self, name, getattr(self.predictPage, name))
+
+        device = resolve_device("auto")
+        self.deviceLabel = QLabel(device_label(device, resolve_precision("auto", device)))
+        self.deviceLabel.setObjectName("deviceLabel")
+        self.statusBar().addPermanentWidget(self.deviceLabel)
+        self.statusBar().showMessage(f"Runs are saved in {self.weights_dir}")
+
+        self.dataPage.error.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.trainPage.startRequested.connect(self.start_training)
+        self.trainPage.stopRequested.connect(self.stop_training)
+        self.predictPage.predictRequested.connect(self.predict_paths)
+        self.predictPage.cancelRequested.connect(self.cancel_prediction)
+        self.predictPage.exportRequested.connect(self.export_csv)
+        self._restore_settings()
+        self.predictPage.refresh_models(self.weights_dir)
+
+    # -- messages --------------------------------------------------------------------
+    def show_error(self, title: str, text: str) -> None:
+        """A readable, non-blocking message box; the app keeps running."""
+        self.last_error = text
+        self.statusBar().showMessage(text, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- training --------------------------------------------------------------------
+    def start_training(self) -> None:
+        if self.train_job is not None and self.train_job.is_running():
+            return
+        folder = self.dataPage.folder()
+        if not folder:
+            self.tabs.setCurrentWidget(self.dataPage)
+            return self.show_error("No training photos", "Choose the folder of training photos on the Data page first.")
+        self.dataPage.set_folder(folder)
+        if self.dataPage.index is None:
+            return self.show_error("Cannot train on this folder", self.dataPage.error_message)
+        config = self.trainPage.config(folder, self.dataPage.valSplitSpin.value(), self.weights_dir)
+        try:
+            config.validate()
+        except InputError as exc:
+            return self.show_error("Cannot start training", str(exc))
+        self._save_settings()
+        self.trainPage.log.clear()
+        self.trainPage.set_running(True)
+        self.train_job = TrainJob(config)
+        self.train_job.event.connect(self._on_train_event)
+        self.train_job.failed.connect(self._training_failed)
+        self.train_job.done.connect(self._training_done)
+        self.train_job.start()
+
+    def _training_failed(self, message: str) -> None:
+        self.show_error("Training failed", message)
+
+    def stop_training(self) -> None:
+        if self.train_job is not None:
+            self.train_job.stop()
+            self.trainPage.stopButton.setEnabled(False)
+            self.trainPage.log_line("Stopping after the current batch…")
+
+    def _on_train_event(self, e) -> None:
+        self.trainPage.on_event(e)
+        if isinstance(e, ev.RunStarted):
+            self.dataPage.set_skipped(e.skipped)
+            self.current_run = e.run_dir
+        elif isinstance(e, ev.Finished):
+            self._finished_run = e.run_dir
+            if e.run_dir:
+                self.predictPage.refresh_models(select=e.run_dir)
+            self.statusBar().showMessage(f"Run saved in {e.run_dir}" if e.run_dir else "Stopped", 10000)
+
+    def _training_done(self) -> None:
+        self.trainPage.set_running(False)
+        job, self.train_job = self.train_job, None
+        if job is not None:
+            job.wait()
+        run_dir = getattr(self, "_finished_run", None)
+        self._finished_run = None
+        if run_dir is not None:
+            self.trainingFinished.emit(run_dir)
+
+    # -- prediction ------------------------------------------------------------------
+    def predict_paths(self, paths: list) -> None:
+        if self.predict_job is not None and self.predict_job.is_running():
+            return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.")
+        model = self.predictPage.model_path()
+        if not model:
+            return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
+                                   f"{self.weights_dir} and press Refresh.")
+        try:
+            files = collect_images(paths)
+        except InputError as exc:
+            return self.show_error("Cannot classify", str(exc))
+        if not files:
+            return self.show_error("No photos", "No image files in what was dropped.")
+        self.tabs.setCurrentWidget(self.predictPage)
+        self.predictPage.set_busy(True, len(files))
+        job = PredictJob(model, files, self.loaded_model)
+        job.loaded.connect(self._model_loaded)
+        job.batchReady.connect(self._prediction_batch)
+        job.progress.connect(self.predictPage.predictProgress.setValue)
+        job.finishedWith.connect(self._predictions_done)
+        job.failed.connect(self._prediction_failed)
+        job.done.connect(self._predict_job_done)
+        self.predict_job = job
+        job.start()
+
+    def _model_loaded(self, lm) -> None:
+        self.loaded_model = lm
+
+    def _prediction_batch(self, preds: list, thumbs: list) -> None:
+        self.predictPage.predictionsTable.add_predictions(preds, thumbs, self.loaded_model.classes)
+
+    def _prediction_failed(self, message: str) -> None:
+        self.show_error("Prediction failed", message)
+
+    def cancel_prediction(self) -> None:
+        if self.predict_job is not None:
+            self.predict_job.stop()
+
+    def _predictions_done(self, preds: list, failures: list) -> None:
+        cancelled = self.predict_job is not None and self.predict_job.stop_event.is_set()
+        self.predictPage.show_summary(preds, failures, self.loaded_model.classes, cancelled)
+
+    def _predict_job_done(self) -> None:
+        job, self.predict_job = self.predict_job, None
+        if job is not None:
+            job.wait()
+        self.predictPage.set_busy(False)
+        self.predictPage.exportCsvButton.setEnabled(bool(self.predictPage.predictionsTable.predictions))
+        self.predictionsReady.emit(self.predictPage.predictionsTable.rowCount())
+
+    def export_csv(self) -> None:
+        preds = self.predictPage.predictionsTable.predictions
+        if not preds:
+            return
+        start = self.settings.value("exportDir", "")
+        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "")
+        self.export_dialog.accepted.connect(self._exported)
+        self.export_dialog.open()
+
+    def _exported(self) -> None:
+        path = self.export_dialog.written_path
+        self.settings.setValue("exportDir", str(Path(path).parent))
+        self.statusBar().showMessage(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}",
+                                     10000)
+
+    # -- drops on the window: a training folder ------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        folders = [Path(u.toLocalFile()) for u in event.mimeData().urls() if Path(u.toLocalFile()).is_dir()]
+        if folders:
+            event.acceptProposedAction()
+            self.tabs.setCurrentWidget(self.dataPage)
+            self.dataPage.set_folder(str(folders[0]))
+
+    # -- settings and shutdown ---------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 780)
+        t = self.trainPage
+        t.set_arch(str(s.value("arch", "resnet18")))
+        t.epochsSpin.setValue(int(s.value("epochs", 10)))
+        t.batchSizeSpin.setValue(int(s.value("batchSize", 32)))
+        t.imageSizeSpin.setValue(int(s.value("imageSize", 224)))
+        t.lrSpin.setValue(float(s.value("lr", 1e-3)))
+        t.optimizerCombo.setCurrentText(str(s.value("optimizer", "adamw")))
+        self.dataPage.valSplitSpin.setValue(float(s.value("valSplit", 0.2)))
+        self.predictPage.last_dir = str(s.value("predictDir", ""))
+        folder = str(s.value("dataDir", ""))
+        if folder and Path(folder).is_dir():
+            self.dataPage.set_folder(folder)
+
+    def _save_settings(self) -> None:
+        s, t = self.settings, self.trainPage
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("dataDir", self.dataPage.folder())
+        s.setValue("arch", t.arch())
+        s.setValue("epochs", t.epochsSpin.value())
+        s.setValue("batchSize", t.batchSizeSpin.value())
+        s.setValue("imageSize", t.imageSizeSpin.value())
+        s.setValue("lr", t.lrSpin.value())
+        s.setValue("optimizer", t.optimizerCombo.currentText())
+        s.setValue("valSplit", self.dataPage.valSplitSpin.value())
+        s.setValue("predictDir", self.predictPage.last_dir)
+        s.setValue("weightsDir", self.weights_dir)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop running jobs cleanly: the engine checkpoints, so the run folder stays valid."""
+        self._save_settings()
+        for job in (self.train_job, self.predict_job):
+            if job is not None and job.is_running():
+                job.stop()
+                job.wait(120_000)
+        super().closeEvent(event)

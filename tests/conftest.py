@@ -71,3 +71,13 @@ def flat_data(tmp_path) -> Path:
 def _isolated_cache(tmp_path, monkeypatch):
     """Disk pixel caches go to the test's temporary folder, never the user's cache."""
     monkeypatch.setenv("CATDOG_CACHE_DIR", str(tmp_path / "pixel-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path):
+    """The app's QSettings (INI, user scope) live in the test's folder, not the user's."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # core-only environments
+        return
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))

@@ -1,0 +1,101 @@
+"""Live loss and accuracy curves: pyqtgraph plots redrawn from buffers on a timer.
+
+Batch events only append to Python lists; a QTimer redraws a few times per second, so a
+fast model on a GPU cannot flood the GUI thread with repaints.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+
+TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
+VAL_PEN = pg.mkPen("#d62728", width=2)
+BATCH_PEN = pg.mkPen(color=(31, 119, 180, 90), width=1)
+
+
+class TrainingCurves(QWidget):
+    REDRAW_MS = 250
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.lossPlot = pg.PlotWidget(title="Loss")
+        self.lossPlot.setObjectName("lossPlot")
+        self.accuracyPlot = pg.PlotWidget(title="Accuracy")
+        self.accuracyPlot.setObjectName("accuracyPlot")
+        for plot, ylabel in ((self.lossPlot, "cross-entropy"), (self.accuracyPlot, "accuracy")):
+            plot.setLabel("bottom", "epoch")
+            plot.setLabel("left", ylabel)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.addLegend(offset=(-10, 10))
+        self.accuracyPlot.setYRange(0.4, 1.0)
+        self.batch_curve = self.lossPlot.plot([], [], pen=BATCH_PEN, name="train (per batch, smoothed)")
+        self.train_loss_curve = self.lossPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
+                                                   symbolBrush="#1f77b4", name="train (epoch)")
+        self.val_loss_curve = self.lossPlot.plot([], [], pen=VAL_PEN, symbol="o", symbolSize=6,
+                                                 symbolBrush="#d62728", name="validation")
+        self.train_acc_curve = self.accuracyPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
+                                                      symbolBrush="#1f77b4", name="train")
+        self.val_acc_curve = self.accuracyPlot.plot([], [], pen=VAL_PEN, symbol="o", symbolSize=6,
+                                                    symbolBrush="#d62728", name="validation")
+        self.best_lines: list = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.lossPlot)
+        layout.addWidget(self.accuracyPlot)
+        self.timer = QTimer(self)
+        self.timer.setInterval(self.REDRAW_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.clear()
+
+    def clear(self) -> None:
+        self.batch_x: list[float] = []
+        self.batch_y: list[float] = []
+        self.epochs: list[dict] = []
+        self._smooth = None
+        for line in self.best_lines:
+            line.getViewBox().removeItem(line) if line.getViewBox() else None
+        self.best_lines = []
+        self._dirty = True
+        self.redraw()
+
+    def add_batch(self, fractional_epoch: float, loss: float) -> None:
+        # exponential moving average of the running loss, as the log shows it
+        self._smooth = loss if self._smooth is None else 0.7 * self._smooth + 0.3 * loss
+        self.batch_x.append(fractional_epoch)
+        self.batch_y.append(self._smooth)
+        self._dirty = True
+
+    def add_epoch(self, row: dict) -> None:
+        self.epochs.append(row)
+        self._dirty = True
+
+    def mark_best(self, epoch: int | None) -> None:
+        if epoch is None:
+            return
+        for plot in (self.lossPlot, self.accuracyPlot):
+            line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine),
+                                   label=f"best: epoch {epoch}", labelOpts={"position": 0.92, "color": "#2ca02c"})
+            plot.addItem(line)
+            self.best_lines.append(line)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.batch_curve.setData(self.batch_x, self.batch_y)
+        ep = [r["epoch"] for r in self.epochs]
+        self.train_loss_curve.setData(ep, [r["train_loss"] for r in self.epochs])
+        self.val_loss_curve.setData(ep, [r["val_loss"] for r in self.epochs])
+        self.train_acc_curve.setData(ep, [r["train_acc"] for r in self.epochs])
+        self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epochs])

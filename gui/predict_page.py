@@ -1,0 +1,127 @@
+"""Predict page: choose a trained run, drop photos or folders, read the table, export the CSV."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from core.data.discover import IMAGE_SUFFIXES
+from core.runs import list_runs
+from gui.drop_zone import DropZone
+from gui.predictions_table import PredictionsTable
+
+
+class PredictPage(QWidget):
+    predictRequested = Signal(list)  # paths
+    cancelRequested = Signal()
+    exportRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.modelCombo = QComboBox()
+        self.modelCombo.setObjectName("modelCombo")
+        self.modelCombo.setMinimumContentsLength(30)
+        refresh = QPushButton("Refresh")
+        refresh.setObjectName("refreshModelsButton")
+        refresh.setToolTip("Look for new runs in the weights folder")
+        refresh.clicked.connect(lambda: self.refresh_models())
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model:"))
+        top.addWidget(self.modelCombo, 1)
+        top.addWidget(refresh)
+
+        self.dropZone = DropZone()
+        self.dropZone.pathsDropped.connect(self.predictRequested)
+        open_files = QPushButton("Open photos…")
+        open_files.setObjectName("openPhotosButton")
+        open_files.clicked.connect(self._open_files)
+        open_folder = QPushButton("Open folder…")
+        open_folder.setObjectName("openFolderButton")
+        open_folder.clicked.connect(self._open_folder)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cancelPredictButton")
+        self.cancelButton.setEnabled(False)
+        self.cancelButton.clicked.connect(self.cancelRequested)
+        self.predictProgress = QProgressBar()
+        self.predictProgress.setObjectName("predictProgress")
+        self.predictProgress.setFormat("%v / %m photos")
+        self.predictProgress.setValue(0)
+        actions = QHBoxLayout()
+        actions.addWidget(open_files)
+        actions.addWidget(open_folder)
+        actions.addWidget(self.predictProgress, 1)
+        actions.addWidget(self.cancelButton)
+
+        self.predictionsTable = PredictionsTable()
+        self.summaryLabel = QLabel("No predictions yet.")
+        self.summaryLabel.setObjectName("predictSummaryLabel")
+        self.summaryLabel.setWordWrap(True)
+        self.exportCsvButton = QPushButton("Export CSV…")
+        self.exportCsvButton.setObjectName("exportCsvButton")
+        self.exportCsvButton.setEnabled(False)
+        self.exportCsvButton.clicked.connect(self.exportRequested)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summaryLabel, 1)
+        bottom.addWidget(self.exportCsvButton)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.dropZone)
+        layout.addLayout(actions)
+        layout.addWidget(self.predictionsTable, 1)
+        layout.addLayout(bottom)
+        self.last_dir = ""
+
+    def _open_files(self) -> None:
+        pattern = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(self, "Photos to classify", self.last_dir, f"Images ({pattern})")
+        if files:
+            self.last_dir = str(Path(files[0]).parent)
+            self.predictRequested.emit([Path(f) for f in files])
+
+    def _open_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of photos to classify", self.last_dir)
+        if folder:
+            self.last_dir = folder
+            self.predictRequested.emit([Path(folder)])
+
+    def refresh_models(self, weights_dir: str | None = None, select: str | None = None) -> None:
+        if weights_dir is not None:
+            self.weights_dir = weights_dir
+        current = select or self.modelCombo.currentData()
+        self.modelCombo.clear()
+        for run in list_runs(getattr(self, "weights_dir", "weights")):
+            self.modelCombo.addItem(run.label, str(run.path))
+        if self.modelCombo.count() == 0:
+            self.modelCombo.setPlaceholderText("No trained runs yet: train one on the Train page")
+        i = self.modelCombo.findData(current) if current else -1
+        self.modelCombo.setCurrentIndex(i if i >= 0 else 0)
+
+    def model_path(self) -> str | None:
+        return self.modelCombo.currentData()
+
+    def set_busy(self, busy: bool, total: int = 0) -> None:
+        self.cancelButton.setEnabled(busy)
+        self.dropZone.setEnabled(not busy)
+        self.modelCombo.setEnabled(not busy)
+        if busy:
+            self.predictionsTable.clear_rows()
+            self.predictProgress.setRange(0, max(total, 1))
+            self.predictProgress.setValue(0)
+            self.exportCsvButton.setEnabled(False)
+            self.summaryLabel.setText(f"Classifying {total} photo(s)…")
+
+    def show_summary(self, preds: list, failures: list, classes: list[str], cancelled: bool) -> None:
+        counts = Counter(classes[p.label] for p in preds)
+        text = f"{len(preds)} photo(s): " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+        if failures:
+            names = ", ".join(f"{Path(p).name} ({r})" for p, r in failures[:3])
+            text += f" · skipped {len(failures)} unreadable: {names}{'…' if len(failures) > 3 else ''}"
+        if cancelled:
+            text += " · cancelled"
+        self.summaryLabel.setText(text)
+        self.exportCsvButton.setEnabled(bool(preds))

@@ -1,0 +1,206 @@
+"""Train page: architecture and hyperparameters, Start/Stop, live progress, curves and log."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+
+from core.models.pretrained import weights_file
+from core.models.registry import ARCHS, arch_info
+from core.training import events as ev
+from core.training.config import OPTIMIZERS, TrainConfig
+from gui.plots import TrainingCurves
+
+
+def fmt_duration(seconds: float) -> str:
+    s = int(max(0, seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class TrainPage(QWidget):
+    startRequested = Signal()
+    stopRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.archCombo = QComboBox()
+        self.archCombo.setObjectName("archCombo")
+        for key in ARCHS:
+            info = arch_info(key)
+            self.archCombo.addItem(f"{key}  ·  {info['params'] / 1e6:.1f}M params  ·  {info['gflops']:.1f} GFLOPs",
+                                   key)
+            self.archCombo.setItemData(self.archCombo.count() - 1, info["description"], Qt.ItemDataRole.ToolTipRole)
+        self.archDescription = QLabel()
+        self.archDescription.setObjectName("archDescription")
+        self.archDescription.setWordWrap(True)
+        self.pretrainedCheck = QCheckBox("Start from ImageNet weights")
+        self.pretrainedCheck.setObjectName("pretrainedCheck")
+        self.archCombo.currentIndexChanged.connect(self._arch_changed)
+
+        self.epochsSpin = self._spin("epochsSpin", 1, 500, 10)
+        self.batchSizeSpin = self._spin("batchSizeSpin", 1, 1024, 32)
+        self.imageSizeSpin = self._spin("imageSizeSpin", 32, 512, 224)
+        self.imageSizeSpin.setSingleStep(32)
+        self.imageSizeSpin.setSuffix(" px")
+        self.lrSpin = QDoubleSpinBox()
+        self.lrSpin.setObjectName("lrSpin")
+        self.lrSpin.setDecimals(5)
+        self.lrSpin.setRange(1e-5, 1.0)
+        self.lrSpin.setSingleStep(1e-4)
+        self.lrSpin.setValue(1e-3)
+        self.optimizerCombo = QComboBox()
+        self.optimizerCombo.setObjectName("optimizerCombo")
+        self.optimizerCombo.addItems(list(OPTIMIZERS))
+
+        form = QFormLayout()
+        form.addRow("Architecture:", self.archCombo)
+        form.addRow("", self.archDescription)
+        form.addRow("", self.pretrainedCheck)
+        form.addRow("Epochs:", self.epochsSpin)
+        form.addRow("Batch size:", self.batchSizeSpin)
+        form.addRow("Image size:", self.imageSizeSpin)
+        form.addRow("Learning rate (peak):", self.lrSpin)
+        form.addRow("Optimizer:", self.optimizerCombo)
+        settings = QGroupBox("Model and training")
+        settings.setLayout(form)
+
+        self.trainButton = QPushButton("Start training")
+        self.trainButton.setObjectName("trainButton")
+        self.trainButton.clicked.connect(self.startRequested)
+        self.stopButton = QPushButton("Stop")
+        self.stopButton.setObjectName("stopButton")
+        self.stopButton.setEnabled(False)
+        self.stopButton.clicked.connect(self.stopRequested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.trainButton)
+        buttons.addWidget(self.stopButton)
+
+        self.trainProgress = QProgressBar()
+        self.trainProgress.setObjectName("trainProgress")
+        self.trainProgress.setTextVisible(True)
+        self.trainProgress.setFormat("Idle")
+        self.trainProgress.setValue(0)
+        self.log = QPlainTextEdit()
+        self.log.setObjectName("trainLog")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+
+        left = QVBoxLayout()
+        left.addWidget(settings)
+        left.addLayout(buttons)
+        left.addWidget(self.trainProgress)
+        left.addWidget(QLabel("Log"))
+        left.addWidget(self.log, 1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left_widget.setMinimumWidth(330)
+
+        self.curves = TrainingCurves()
+        self.lossPlot = self.curves.lossPlot
+        self.accuracyPlot = self.curves.accuracyPlot
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.curves)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 800])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._arch_changed()
+
+    @staticmethod
+    def _spin(name: str, lo: int, hi: int, value: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        return spin
+
+    def arch(self) -> str:
+        return self.archCombo.currentData()
+
+    def set_arch(self, key: str) -> None:
+        i = self.archCombo.findData(key)
+        if i >= 0:
+            self.archCombo.setCurrentIndex(i)
+
+    def _arch_changed(self) -> None:
+        spec = ARCHS[self.arch()]
+        self.archDescription.setText(spec.description)
+        if spec.has_pretrained:
+            cached = weights_file(spec.torchvision_name)
+            self.pretrainedCheck.setEnabled(True)
+            self.pretrainedCheck.setToolTip(
+                f"Fine-tune torchvision's ImageNet weights ({cached.name}; "
+                f"{'found in' if cached.exists() else 'downloaded once to'} {cached.parent}).")
+        else:
+            self.pretrainedCheck.setChecked(False)
+            self.pretrainedCheck.setEnabled(False)
+            self.pretrainedCheck.setToolTip(f"{spec.key} is a teaching model from the course notes: "
+                                            "no ImageNet weights exist for it, so it trains from scratch.")
+
+    def config(self, data: str, val_split: float, out: str) -> TrainConfig:
+        return TrainConfig(data=data, arch=self.arch(), pretrained=self.pretrainedCheck.isChecked(),
+                           epochs=self.epochsSpin.value(), batch_size=self.batchSizeSpin.value(),
+                           lr=self.lrSpin.value(), optimizer=self.optimizerCombo.currentText(),
+                           image_size=self.imageSizeSpin.value(), val_split=val_split, out=out)
+
+    # -- run state ---------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.trainButton.setEnabled(not running)
+        self.stopButton.setEnabled(running)
+        for w in (self.archCombo, self.pretrainedCheck, self.epochsSpin, self.batchSizeSpin, self.imageSizeSpin,
+                  self.lrSpin, self.optimizerCombo):
+            w.setEnabled(not running and (w is not self.pretrainedCheck or ARCHS[self.arch()].has_pretrained))
+        if running:
+            self.curves.clear()
+            self.curves.start()
+            self.trainProgress.setRange(0, 0)  # busy until the first batch
+            self.trainProgress.setFormat("Preparing…")
+        else:
+            self.curves.stop()
+            self.trainProgress.setRange(0, 100)
+
+    def log_line(self, text: str) -> None:
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
+
+    def on_event(self, e: ev.Event) -> None:
+        if isinstance(e, ev.Preparing):
+            if e.total:
+                self.trainProgress.setRange(0, e.total)
+                self.trainProgress.setValue(e.done)
+                self.trainProgress.setFormat(f"{e.message}: {e.done}/{e.total}")
+            else:
+                self.log_line(e.message)
+        elif isinstance(e, ev.RunStarted):
+            self.trainProgress.setRange(0, e.steps_per_epoch * e.epochs)
+            self.log_line(f"Run {e.run_dir} on {e.device}")
+            self.log_line(f"{e.num_train} training / {e.num_val} validation photos, {e.steps_per_epoch} steps per epoch")
+            if e.skipped:
+                self.log_line(f"Skipped {len(e.skipped)} unreadable or unlabelled file(s): see the Data page")
+        elif isinstance(e, ev.BatchEnd):
+            self.curves.add_batch(e.epoch - 1 + e.step / e.steps, e.loss)
+            self.trainProgress.setValue(e.global_step)
+            self.trainProgress.setFormat(f"Epoch {e.epoch}/{self.epochsSpin.value()} · step {e.step}/{e.steps} · "
+                                         f"{e.images_per_s:.0f} img/s · ETA {fmt_duration(e.eta_s)}")
+        elif isinstance(e, ev.EpochEnd):
+            self.curves.add_epoch(vars(e))
+            self.log_line(f"Epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.3f} acc {e.train_acc:.1%} · "
+                          f"val loss {e.val_loss:.3f} acc {e.val_acc:.1%} · {e.images_per_s:.0f} img/s · "
+                          f"{e.seconds:.0f}s{'  ★ best' if e.is_best else ''}")
+        elif isinstance(e, ev.Finished):
+            self.curves.mark_best(e.best_epoch)
+            if e.stopped:
+                self.trainProgress.setFormat("Stopped: resume it from the run folder")
+                self.log_line(f"Stopped. The run folder {e.run_dir or '(none yet)'} can be resumed.")
+            else:
+                self.trainProgress.setValue(self.trainProgress.maximum())
+                acc = f"{e.best_val_acc:.1%}" if e.best_val_acc is not None else "n/a"
+                self.trainProgress.setFormat(f"Done · best validation accuracy {acc} (epoch {e.best_epoch})")
+                self.log_line(f"Finished: best validation accuracy {acc} at epoch {e.best_epoch}. Saved in {e.run_dir}")
+        elif isinstance(e, ev.Failed):
+            self.trainProgress.setFormat("Failed")
+            self.log_line(f"Failed: {e.message}")

@@ -1,0 +1,166 @@
+"""The real window, driven as a user would: train, watch curves, drop photos, export the CSV."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from conftest import write_flat, write_test_folder
+from core import runs
+from core.data.discover import collect_images
+from core.export import format_submission
+from core.predict import load_run, predict_files
+from core.training import engine
+from gui.main_window import MainWindow
+
+TRAIN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def _configure_tiny_run(window, data: Path, epochs: int = 1) -> None:
+    window.dataPathEdit.setText(str(data))
+    window.dataPathEdit.editingFinished.emit()
+    window.archCombo.setCurrentIndex(window.archCombo.findData("lenet"))
+    window.epochsSpin.setValue(epochs)
+    window.imageSizeSpin.setValue(32)
+    window.batchSizeSpin.setValue(16)
+
+
+def _drop(widget, paths: list[Path]) -> None:
+    """Real QDragEnterEvent / QDropEvent objects carrying file URLs."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(widget.rect().center())
+    with warnings.catch_warnings():  # PySide6 flags the only QDragEnterEvent constructor Qt 6 has
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    assert drop.isAccepted()
+
+
+def test_object_names_of_the_contract(window):
+    from PySide6.QtWidgets import QWidget
+
+    for name in ("dataPathEdit", "archCombo", "epochsSpin", "batchSizeSpin", "imageSizeSpin", "trainButton",
+                 "stopButton", "trainProgress", "lossPlot", "accuracyPlot", "modelCombo", "dropZone",
+                 "predictionsTable", "exportCsvButton"):
+        assert window.findChild(QWidget, name) is not None, name
+    assert " · " in window.deviceLabel.text()
+
+
+def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
+    data = write_flat(tmp_path / "train", 24)
+    (data / "cat.500.jpg").write_text("not a photo")
+    _configure_tiny_run(window, data)
+    assert "<b>49</b> photos" in window.dataPage.summaryLabel.text()  # the bad file is found at decode time
+
+    with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
+    run_dir = Path(finished.args[0])
+    assert (run_dir / runs.MODEL_FILE).exists() and runs.read_meta(run_dir)["status"] == "finished"
+    assert window.trainButton.isEnabled() and not window.stopButton.isEnabled()
+    # plots hold points: the smoothed batch curve and one epoch point per curve
+    assert len(window.trainPage.curves.batch_curve.getData()[0]) >= 1
+    for curve in (window.trainPage.curves.train_loss_curve, window.trainPage.curves.val_acc_curve):
+        assert len(curve.getData()[0]) == 1
+    assert window.dataPage.skippedTable.rowCount() == 1
+    assert window.dataPage.skippedTable.item(0, 0).text() == "cat.500.jpg"
+    assert window.modelCombo.currentData() == str(run_dir)  # the run just trained is selected
+
+    test_dir = tmp_path / "test"
+    write_test_folder(test_dir, [3, 1, 2])
+    with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
+        _drop(window.dropZone, sorted(test_dir.iterdir()))
+    assert ready.args == [3]
+    table = window.predictionsTable
+    assert table.rowCount() == 3
+    names = {table.item(r, 1).text() for r in range(3)}
+    assert names == {"1.jpg", "2.jpg", "3.jpg"}
+    for r in range(3):
+        assert table.item(r, 2).text() in ("cat", "dog")
+        assert 0.5 <= table.item(r, 3).data(Qt.ItemDataRole.UserRole) <= 1.0
+        assert not table.item(r, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
+
+    out = tmp_path / "submission.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV files (*.csv)"))
+    qtbot.mouseClick(window.exportCsvButton, Qt.MouseButton.LeftButton)
+    dialog = window.export_dialog
+    assert dialog.isVisible() and dialog.preview.toPlainText().startswith("id,label\n1,")
+    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("proba"))
+    assert "0." in dialog.preview.toPlainText().splitlines()[1]
+    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("competition"))
+    qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    expected, failures = predict_files(load_run(run_dir), collect_images([test_dir]))
+    assert not failures
+    assert out.read_text() == format_submission(expected)
+
+
+def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "BATCH_EVENT_INTERVAL_S", 0.0)
+    data = write_flat(tmp_path / "train", 48)
+    _configure_tiny_run(window, data, epochs=30)
+    window.train_job = None
+
+    def stop_on_first_batch(e):
+        if type(e).__name__ == "BatchEnd" and window.stopButton.isEnabled():
+            qtbot.mouseClick(window.stopButton, Qt.MouseButton.LeftButton)
+
+    window.trainPage.trainButton.clicked.connect(
+        lambda: window.train_job.event.connect(stop_on_first_batch) if window.train_job else None)
+    with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
+    run_dir = Path(finished.args[0])
+    meta = runs.read_meta(run_dir)
+    assert meta["status"] == "stopped" and meta["epochs_done"] < 30
+    assert (run_dir / runs.CHECKPOINT_FILE).exists()
+    assert "Stopped" in window.trainProgress.format()
+    result = engine.resume(run_dir, epochs=meta["epochs_done"] + 1)
+    assert not result.stopped and runs.read_meta(run_dir)["status"] == "finished"
+
+
+def test_bad_folder_shows_error_and_app_keeps_running(window, qtbot, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    window.dataPathEdit.setText(str(empty))
+    window.dataPathEdit.editingFinished.emit()
+    assert "no labelled images" in window.dataPage.summaryLabel.text()
+    qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
+    assert window.last_error and "no labelled images" in window.last_error
+    assert window.trainButton.isEnabled() and window.train_job is None
+
+
+def test_drop_without_model_is_a_readable_error(window):
+    window.modelCombo.clear()
+    window.predict_paths([Path("/tmp")])
+    assert "Train a model first" in window.last_error
+
+
+def test_settings_remembered(qtbot, tmp_path):
+    data = write_flat(tmp_path / "d", 2)
+    w = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(w)
+    _configure_tiny_run(w, data, epochs=7)
+    w.close()
+    again = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(again)
+    assert again.epochsSpin.value() == 7 and again.archCombo.currentData() == "lenet"
+    assert again.dataPathEdit.text() == str(data) and again.imageSizeSpin.value() == 32
