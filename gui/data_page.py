@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -46,8 +46,12 @@ class DataPage(QWidget):
         self.valSplitSpin.setValue(0.2)
         self.valSplitSpin.setSuffix(" of each class")
         self.valSplitSpin.valueChanged.connect(self._update_summary)
-        form = QFormLayout()
-        form.addRow("Validation split:", self.valSplitSpin)
+        self.valSplitSpin.setMaximumWidth(160)
+        form = QHBoxLayout()
+        form.addWidget(QLabel("Validation split:"))
+        form.addWidget(self.valSplitSpin)
+        form.addWidget(QLabel("held out, stratified by class, to measure accuracy on photos the model never trains on"))
+        form.addStretch(1)
 
         self.samplesBox = QGroupBox("Sample photos")
         self.samplesLayout = QVBoxLayout(self.samplesBox)
@@ -62,15 +66,16 @@ class DataPage(QWidget):
         self.skippedTable.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.skippedTable.verticalHeader().setVisible(False)
         self.skippedTable.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        skipped_box = QGroupBox("Skipped files (not used for training)")
+        skipped_box = self.skippedBox = QGroupBox()
         QVBoxLayout(skipped_box).addWidget(self.skippedTable)
 
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.summaryLabel)
         layout.addLayout(form)
-        layout.addWidget(scroll, 3)
+        layout.addWidget(scroll, 2)
         layout.addWidget(skipped_box, 1)
+        self.set_skipped([])
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training photos", self.dataPathEdit.text() or str(Path.home()))
@@ -150,4 +155,5 @@ class DataPage(QWidget):
             self.skippedTable.setItem(i, 0, QTableWidgetItem(Path(path).name))
             self.skippedTable.item(i, 0).setToolTip(str(path))
             self.skippedTable.setItem(i, 1, QTableWidgetItem(reason))
-        self.skippedTable.setToolTip("" if skipped else "Nothing skipped")
+        self.skippedBox.setTitle(f"Skipped files ({len(skipped)}): not used for training" if skipped else
+                                 "Skipped files: none so far (unreadable photos are listed here when training starts)")

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+pg.setConfigOptions(antialias=False, background="w", foreground="#333")  # antialiasing doubles redraw time
 
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 VAL_PEN = pg.mkPen("#d62728", width=2)
@@ -30,7 +30,8 @@ class TrainingCurves(QWidget):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", ylabel)
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.addLegend(offset=(-10, 10))
+            plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on a loss of 0.69
+            plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210))
         self.accuracyPlot.setYRange(0.4, 1.0)
         self.batch_curve = self.lossPlot.plot([], [], pen=BATCH_PEN, name="train (per batch, smoothed)")
         self.train_loss_curve = self.lossPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
@@ -78,7 +79,8 @@ class TrainingCurves(QWidget):
             return
         for plot in (self.lossPlot, self.accuracyPlot):
             line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine),
-                                   label=f"best: epoch {epoch}", labelOpts={"position": 0.92, "color": "#2ca02c"})
+                                   label=f"best: epoch {epoch}",
+                                   labelOpts={"position": 0.06, "color": "#2ca02c", "anchors": [(1, 1), (1, 1)]})
             plot.addItem(line)
             self.best_lines.append(line)
 
@@ -99,3 +101,13 @@ class TrainingCurves(QWidget):
         self.val_loss_curve.setData(ep, [r["val_loss"] for r in self.epochs])
         self.train_acc_curve.setData(ep, [r["train_acc"] for r in self.epochs])
         self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epochs])
+        self._fit_loss_range()
+
+    def _fit_loss_range(self) -> None:
+        """Keep one early spike (a val loss of 4 in epoch 1) from flattening every other point."""
+        values = self.batch_y + [r[k] for r in self.epochs for k in ("train_loss", "val_loss")]
+        if not values:
+            return
+        ordered = sorted(values)
+        top = min(ordered[-1], 3 * ordered[len(ordered) // 2])
+        self.lossPlot.setYRange(0, max(top, 1e-3) * 1.05, padding=0)

@@ -47,7 +47,8 @@ class PredictionsTable(QTableWidget):
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         self.setColumnWidth(0, self.THUMB + 12)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)  # ResizeToContents rescans every row per batch
+        self.setColumnWidth(2, 110)
         h.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.setColumnWidth(3, 180)
         self.setItemDelegateForColumn(3, ProbabilityBar(self))

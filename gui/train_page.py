@@ -23,6 +23,7 @@ def fmt_duration(seconds: float) -> str:
 class TrainPage(QWidget):
     startRequested = Signal()
     stopRequested = Signal()
+    resumeRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -30,12 +31,13 @@ class TrainPage(QWidget):
         self.archCombo.setObjectName("archCombo")
         for key in ARCHS:
             info = arch_info(key)
-            self.archCombo.addItem(f"{key}  ·  {info['params'] / 1e6:.1f}M params  ·  {info['gflops']:.1f} GFLOPs",
-                                   key)
+            self.archCombo.addItem(f"{key}  ({info['params'] / 1e6:.1f}M, {info['gflops']:.1f} GFLOPs)", key)
             self.archCombo.setItemData(self.archCombo.count() - 1, info["description"], Qt.ItemDataRole.ToolTipRole)
+        self.archCombo.view().setMinimumWidth(self.archCombo.view().sizeHintForColumn(0) + 24)
         self.archDescription = QLabel()
         self.archDescription.setObjectName("archDescription")
         self.archDescription.setWordWrap(True)
+        self.archDescription.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.pretrainedCheck = QCheckBox("Start from ImageNet weights")
         self.pretrainedCheck.setObjectName("pretrainedCheck")
         self.archCombo.currentIndexChanged.connect(self._arch_changed)
@@ -74,9 +76,14 @@ class TrainPage(QWidget):
         self.stopButton.setObjectName("stopButton")
         self.stopButton.setEnabled(False)
         self.stopButton.clicked.connect(self.stopRequested)
+        self.resumeButton = QPushButton("Resume run…")
+        self.resumeButton.setObjectName("resumeButton")
+        self.resumeButton.setToolTip("Continue a stopped or crashed run from its last checkpoint")
+        self.resumeButton.clicked.connect(self.resumeRequested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.trainButton)
         buttons.addWidget(self.stopButton)
+        buttons.addWidget(self.resumeButton)
 
         self.trainProgress = QProgressBar()
         self.trainProgress.setObjectName("trainProgress")
@@ -129,7 +136,9 @@ class TrainPage(QWidget):
 
     def _arch_changed(self) -> None:
         spec = ARCHS[self.arch()]
-        self.archDescription.setText(spec.description)
+        info = arch_info(spec.key)
+        self.archDescription.setText(f"{spec.description}<br><span style='color:#555'>{info['params']:,} parameters · "
+                                     f"{info['gflops']:.2f} GFLOPs per 224 px image</span>")
         if spec.has_pretrained:
             cached = weights_file(spec.torchvision_name)
             self.pretrainedCheck.setEnabled(True)
@@ -151,6 +160,7 @@ class TrainPage(QWidget):
     # -- run state ---------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
         self.trainButton.setEnabled(not running)
+        self.resumeButton.setEnabled(not running)
         self.stopButton.setEnabled(running)
         for w in (self.archCombo, self.pretrainedCheck, self.epochsSpin, self.batchSizeSpin, self.imageSizeSpin,
                   self.lrSpin, self.optimizerCombo):
@@ -162,7 +172,9 @@ class TrainPage(QWidget):
             self.trainProgress.setFormat("Preparing…")
         else:
             self.curves.stop()
-            self.trainProgress.setRange(0, 100)
+            if self.trainProgress.maximum() == 0:  # still "busy": it never got a real range
+                self.trainProgress.setRange(0, 1)
+                self.trainProgress.setValue(0)
 
     def log_line(self, text: str) -> None:
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
@@ -199,7 +211,7 @@ class TrainPage(QWidget):
             else:
                 self.trainProgress.setValue(self.trainProgress.maximum())
                 acc = f"{e.best_val_acc:.1%}" if e.best_val_acc is not None else "n/a"
-                self.trainProgress.setFormat(f"Done · best validation accuracy {acc} (epoch {e.best_epoch})")
+                self.trainProgress.setFormat(f"Done · best val. accuracy {acc} (epoch {e.best_epoch})")
                 self.log_line(f"Finished: best validation accuracy {acc} at epoch {e.best_epoch}. Saved in {e.run_dir}")
         elif isinstance(e, ev.Failed):
             self.trainProgress.setFormat("Failed")

@@ -1,37 +1,56 @@
-"""Thin QObject adapters that run core's long jobs on a QThread.
+"""Thin adapters that run core's long jobs on a QThread and report back as Qt signals.
 
 The engine and the predictor know nothing about Qt: they report through plain callbacks
-and check a stop flag. These adapters forward the callbacks as queued signals, so slots
-run on the GUI thread, and set the flag when the user presses Stop.
+and check a stop flag. The callbacks only put events on a thread-safe queue; a QTimer on
+the GUI thread drains it and emits this adapter's signals there. No Python object ever
+crosses threads through a queued Qt signal (PySide6 6.8+ can crash doing that,
+PYSIDE-3124), and a burst of events costs the GUI one drain per tick, not one per event.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import traceback
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from core.errors import InputError
+from core.predict import load_run, predict_files
+from core.training.engine import Trainer, resume  # imported here, not in the worker: imports hold the GIL
+
+
+class _Runner(QThread):
+    def __init__(self, fn: Callable[[], None]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def run(self) -> None:
+        self._fn()
 
 
 class _Job(QObject):
     failed = Signal(str)
     done = Signal()
+    POLL_MS = 30
 
     def __init__(self) -> None:
         super().__init__()
         self.stop_event = threading.Event()
-        self.thread: QThread | None = None
+        self.thread: _Runner | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.POLL_MS)
+        self._timer.timeout.connect(self._drain)
+        self._done = False
 
     def start(self) -> None:
-        """Move to a fresh QThread and run ``work`` there."""
-        self.thread = QThread()
-        self.moveToThread(self.thread)
-        self.thread.started.connect(self._run)
+        self.thread = _Runner(self._run_in_thread)
         self.thread.start()
+        self._timer.start()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -40,21 +59,38 @@ class _Job(QObject):
         return self.thread.wait(ms) if self.thread is not None else True
 
     def is_running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        return self.thread is not None and not self._done
 
-    @Slot()
-    def _run(self) -> None:
+    def post(self, signal_name: str, *args) -> None:
+        """Called on the worker thread: queue a signal to be emitted on the GUI thread."""
+        self._queue.put((signal_name, args))
+
+    def _run_in_thread(self) -> None:
         try:
             self.work()
         except InputError as exc:
-            self.failed.emit(str(exc))
+            self.post("failed", str(exc))
         except Exception as exc:  # shown to the user; the app keeps running
             traceback.print_exc()
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        finally:
+            self.post("failed", f"{type(exc).__name__}: {exc}")
+
+    def _drain(self) -> None:
+        finished = self.thread is not None and self.thread.isFinished()  # read first: nothing posted is lost
+        while True:
+            try:
+                name, args = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            getattr(self, name).emit(*args)
+        if finished and not self._done:
+            self._done = True
+            self._timer.stop()
             self.done.emit()
-            # quit from here: a GUI thread blocked in wait() (closing the window) could not run a queued quit
-            self.thread.quit()
+
+    def finish_now(self, ms: int = 120_000) -> None:
+        """Block until the worker ends (closing the window), then deliver what it posted."""
+        self.wait(ms)
+        self._drain()
 
     def work(self) -> None:
         raise NotImplementedError
@@ -71,12 +107,13 @@ class TrainJob(_Job):
         self.resume_dir = resume_dir
 
     def work(self) -> None:
-        from core.training.engine import Trainer, resume
+        def report(e) -> None:
+            self.post("event", e)
 
         if self.resume_dir:
-            resume(self.resume_dir, self.event.emit, self.stop_event)
+            resume(self.resume_dir, report, self.stop_event)
         else:
-            Trainer(self.config, self.event.emit, self.stop_event).run()
+            Trainer(self.config, report, self.stop_event).run()
 
 
 class PredictJob(_Job):
@@ -96,16 +133,15 @@ class PredictJob(_Job):
         self.model = model
 
     def work(self) -> None:
-        from core.predict import load_run, predict_files
-
         lm = self.model if self.model is not None and str(self.model.run_dir) == self.model_path \
             else load_run(self.model_path)
-        self.loaded.emit(lm)
+        self.post("loaded", lm)
 
         def on_batch(preds, pixels: np.ndarray) -> None:
             step = max(1, pixels.shape[1] // self.THUMB)
-            self.batchReady.emit(preds, [np.ascontiguousarray(p[::step, ::step]) for p in pixels])
+            self.post("batchReady", preds, [np.ascontiguousarray(p[::step, ::step]) for p in pixels])
 
-        preds, failures = predict_files(lm, self.paths, batch_size=32, progress=self.progress.emit,
+        preds, failures = predict_files(lm, self.paths, batch_size=32,
+                                        progress=lambda d, t: self.post("progress", d, t),
                                         should_stop=self.stop_event.is_set, on_batch=on_batch)
-        self.finishedWith.emit(preds, failures)
+        self.post("finishedWith", preds, failures)

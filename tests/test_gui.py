@@ -133,8 +133,24 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
     assert meta["status"] == "stopped" and meta["epochs_done"] < 30
     assert (run_dir / runs.CHECKPOINT_FILE).exists()
     assert "Stopped" in window.trainProgress.format()
-    result = engine.resume(run_dir, epochs=meta["epochs_done"] + 1)
-    assert not result.stopped and runs.read_meta(run_dir)["status"] == "finished"
+
+    # Resume from the window: the run continues in the same folder and finishes all 30 epochs
+    window.train_job = None
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(run_dir))
+    with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(window.trainPage.resumeButton, Qt.MouseButton.LeftButton)
+    assert finished.args[0] == str(run_dir)
+    meta = runs.read_meta(run_dir)
+    assert meta["status"] == "finished" and meta["epochs_done"] == 30 and meta["resumed"] == 1
+
+
+def test_folder_dropped_on_window_becomes_training_data(window, tmp_path):
+    data = write_flat(tmp_path / "photos", 3)
+    window.tabs.setCurrentWidget(window.predictPage)
+    _drop(window, [data])
+    assert window.dataPathEdit.text() == str(data)
+    assert window.tabs.currentWidget() is window.dataPage
+    assert "<b>6</b> photos" in window.dataPage.summaryLabel.text()
 
 
 def test_bad_folder_shows_error_and_app_keeps_running(window, qtbot, tmp_path):

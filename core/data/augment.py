@@ -1,6 +1,6 @@
 """Training augmentation and evaluation crops on cached uint8 squares.
 
-Training: random resized crop (scale 0.25-1, aspect 3/4-4/3) and horizontal flip, the
+Training: random resized crop (scale 0.35-1, aspect 3/4-4/3; 0.25 was worse for short runs) and horizontal flip, the
 ImageNet recipe the seeds use. Evaluation: a centre crop of the cached square, which
 equals Resize(side) + CenterCrop(image_size). Crop boxes come from an explicit
 torch.Generator seeded per batch, so a resumed run sees the very same crops.
@@ -25,7 +25,7 @@ def cache_side(image_size: int) -> int:
 
 
 def sample_crop_boxes(n: int, side: int, generator: torch.Generator,
-                      scale=(0.25, 1.0), ratio=(3 / 4, 4 / 3)) -> torch.Tensor:
+                      scale=(0.35, 1.0), ratio=(3 / 4, 4 / 3)) -> torch.Tensor:
     """(n, 4) int boxes (top, left, height, width) as RandomResizedCrop draws them."""
     area = side * side * torch.empty(n).uniform_(*scale, generator=generator)
     log_r = torch.empty(n).uniform_(math.log(ratio[0]), math.log(ratio[1]), generator=generator)

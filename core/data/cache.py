@@ -66,6 +66,8 @@ def _fingerprint(paths: Sequence[Path], side: int) -> str:
 
 
 def _decode_into(pixels, paths, side, workers, progress, should_stop) -> list[tuple[int, str]]:
+    """Decode in chunks of a few dozen: submitting thousands of futures at once holds the GIL
+    long enough to freeze a GUI thread, and chunks give natural points to report and stop."""
     failures: list[tuple[int, str]] = []
 
     def work(i: int):
@@ -75,15 +77,14 @@ def _decode_into(pixels, paths, side, workers, progress, should_stop) -> list[tu
         except UnreadableImage as exc:
             return i, str(exc)
 
+    chunk = 16 * workers
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, result in enumerate(pool.map(work, range(len(paths))), 1):
-            if result is not None:
-                failures.append(result)
-            if progress and (done % 64 == 0 or done == len(paths)):
-                progress(done, len(paths))
+        for start in range(0, len(paths), chunk):
             if should_stop and should_stop():
-                pool.shutdown(cancel_futures=True)
                 raise InterruptedError("stopped while decoding images")
+            failures += [r for r in pool.map(work, range(start, min(start + chunk, len(paths)))) if r is not None]
+            if progress:
+                progress(min(start + chunk, len(paths)), len(paths))
     return failures
 
 

@@ -140,8 +140,9 @@ class Trainer:
         label = device_label(device, precision)
         meta = self._meta(cfg, data, label, history, best, status="running")
         if ckpt is not None:
-            meta["created"] = runs.read_meta(self.run_dir).get("created", meta["created"])
-            meta["resumed"] = runs.read_meta(self.run_dir).get("resumed", 0) + 1
+            previous = runs.read_meta(self.run_dir)
+            meta["created"] = previous.get("created", meta["created"])
+            meta["resumed"] = previous.get("resumed", 0) + 1
         runs.write_meta(self.run_dir, meta)
 
         self._emit(ev.RunStarted(str(self.run_dir), label, len(data.train_idx), len(data.val_idx), data.classes,
@@ -298,13 +299,17 @@ class Trainer:
 
 
 def resume(run_dir: str | Path, on_event: EventFn | None = None, stop_event: threading.Event | None = None,
-           **overrides) -> ev.Finished:
-    """Continue a stopped or crashed run from its last.ckpt."""
+           device: str | None = None, precision: str | None = None) -> ev.Finished:
+    """Continue a stopped or crashed run from its last.ckpt, with its own config.
+
+    Only the hardware may change (a run started on a GPU can finish on a CPU); epochs, batch
+    size and learning rate are part of the schedule the checkpoint is in the middle of.
+    """
     run_dir = Path(run_dir).expanduser()
     ckpt = runs.load_checkpoint(run_dir)
     cfg = TrainConfig.from_dict(ckpt["config"])
-    for k, v in overrides.items():
-        setattr(cfg, k, v)
+    cfg.device = device or cfg.device
+    cfg.precision = precision or cfg.precision
     if int(ckpt["epoch"]) >= cfg.epochs:
         raise InputError(f"{run_dir} already finished all {cfg.epochs} epochs; nothing to resume")
     trainer = Trainer(cfg, on_event, stop_event or threading.Event(), resume_dir=run_dir)
