@@ -26,12 +26,14 @@ class TrainingCurves(QWidget):
         self.lossPlot.setObjectName("lossPlot")
         self.accuracyPlot = pg.PlotWidget(title="Accuracy")
         self.accuracyPlot.setObjectName("accuracyPlot")
-        for plot, ylabel in ((self.lossPlot, "cross-entropy"), (self.accuracyPlot, "accuracy")):
+        # legends where the curves are not: loss falls from the top left, accuracy climbs to the top right
+        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (10, -10)),
+                                     (self.accuracyPlot, "accuracy", (-10, -30))):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", ylabel)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on a loss of 0.69
-            plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210))
+            plot.addLegend(offset=corner, labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210))
         self.accuracyPlot.setYRange(0.4, 1.0)
         self.batch_curve = self.lossPlot.plot([], [], pen=BATCH_PEN, name="train (per batch, smoothed)")
         self.train_loss_curve = self.lossPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
