@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QMessageBox,
                                QPlainTextEdit, QVBoxLayout)
@@ -25,6 +26,7 @@ class ExportDialog(QDialog):
         self.predictions = predictions
         self.start_dir = start_dir
         self.written_path: str | None = None
+        self.error: str | None = None
         self.formatCombo = QComboBox()
         self.formatCombo.setObjectName("formatCombo")
         for f in FORMATS:
@@ -77,7 +79,10 @@ class ExportDialog(QDialog):
         try:
             write_submission(path, self.predictions, self.fmt())
         except InputError as exc:
-            QMessageBox.critical(self, "Export failed", str(exc))
+            self.error = str(exc)
+            box = QMessageBox(QMessageBox.Icon.Critical, "Export failed", str(exc), QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # non-blocking; the dialog stays open to choose another file
             return
         self.written_path = path
         self.accept()

@@ -164,6 +164,56 @@ def test_bad_folder_shows_error_and_app_keeps_running(window, qtbot, tmp_path):
     assert window.trainButton.isEnabled() and window.train_job is None
 
 
+def _fake_run(weights: Path, name: str, arch: str = "lenet", corrupt: bool = False) -> Path:
+    """A run folder written by core itself (an untrained lenet), optionally with damaged weights."""
+    from core.models.registry import build_model
+
+    run = weights / name
+    run.mkdir(parents=True)
+    runs.save_model(run, build_model(arch, 2))
+    runs.write_meta(run, {"arch": arch, "classes": ["cat", "dog"], "image_size": 32, "status": "finished"})
+    if corrupt:
+        (run / runs.MODEL_FILE).write_bytes(b"not safetensors")
+    return run
+
+
+def test_model_that_does_not_load_is_a_readable_error(window, qtbot, tmp_path):
+    _fake_run(Path(window.weights_dir), "broken", corrupt=True)
+    window.predictPage.refresh_models(select=str(Path(window.weights_dir) / "broken"))
+    write_test_folder(tmp_path / "t", [1])
+    with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
+        window.predict_paths([tmp_path / "t"])
+    assert ready.args == [0]
+    assert "cannot read weights" in window.last_error and "broken" in window.last_error
+    assert window.dropZone.isEnabled()  # ready for the next try
+
+
+def test_cancel_folder_prediction(window, qtbot, tmp_path):
+    _fake_run(Path(window.weights_dir), "ok")
+    window.predictPage.refresh_models(select=str(Path(window.weights_dir) / "ok"))
+    write_test_folder(tmp_path / "many", list(range(1, 401)), size=40)
+    with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
+        window.predict_paths([tmp_path / "many"])
+        qtbot.mouseClick(window.predictPage.cancelButton, Qt.MouseButton.LeftButton)
+    assert ready.args[0] < 400
+    assert "cancelled" in window.predictPage.summaryLabel.text()
+    assert window.dropZone.isEnabled() and not window.predictPage.cancelButton.isEnabled()
+
+
+def test_export_write_failure_keeps_dialog_open(window, qtbot, tmp_path, monkeypatch):
+    _fake_run(Path(window.weights_dir), "ok")
+    window.predictPage.refresh_models(select=str(Path(window.weights_dir) / "ok"))
+    write_test_folder(tmp_path / "t", [1, 2])
+    with qtbot.waitSignal(window.predictionsReady, timeout=60_000):
+        window.predict_paths([tmp_path / "t"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(blocker / "sub.csv"), ""))
+    qtbot.mouseClick(window.exportCsvButton, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.export_dialog.saveButton, Qt.MouseButton.LeftButton)
+    assert window.export_dialog.isVisible() and "cannot write" in window.export_dialog.error
+
+
 def test_drop_without_model_is_a_readable_error(window):
     window.modelCombo.clear()
     window.predict_paths([Path("/tmp")])

@@ -113,6 +113,7 @@ class Trainer:
         data = prepare_data(cfg, progress=lambda d, t: self._emit(
             ev.Preparing(f"Decoding images at {cache_side(cfg.image_size)} px", d, t)),
             should_stop=self.stop_event.is_set)
+        self._emit(ev.Preparing(data.index.summary()))
 
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.arch, len(data.classes), pretrained=cfg.pretrained and ckpt is None)
