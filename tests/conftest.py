@@ -69,7 +69,7 @@ def flat_data(tmp_path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
-    """Disk pixel caches go to the test's temporary folder, never the user's cache."""
+    """Pixel caches and model stats go to the test's temporary folder, never the user's cache."""
     monkeypatch.setenv("CATDOG_CACHE_DIR", str(tmp_path / "pixel-cache"))
 
 

@@ -39,6 +39,17 @@ def test_flops_are_measured_and_scale_with_depth():
     assert complexity("resnet18", 2, 112)[1] == pytest.approx(complexity("resnet18", 2, 224)[1] / 4, rel=0.1)
 
 
+def test_complexity_is_measured_once_then_read_from_the_cache(monkeypatch):
+    from core.models import registry
+
+    registry.complexity.cache_clear()
+    first = registry.complexity("resnet34")
+    assert registry._stats_file().is_file()
+    registry.complexity.cache_clear()
+    monkeypatch.setattr(registry, "_measure", lambda *a: (_ for _ in ()).throw(AssertionError("measured again")))
+    assert registry.complexity("resnet34") == first
+
+
 @pytest.mark.parametrize("key", list(ARCHS))
 def test_forward_backward_small_batch(key):
     torch.manual_seed(0)

@@ -20,6 +20,7 @@ import numpy as np
 
 from core.atomic import write_text_atomic
 from core.data.decode import UnreadableImage, decode_square
+from core.paths import cache_root
 
 ProgressFn = Callable[[int, int], None]
 
@@ -37,12 +38,7 @@ def default_budget_bytes() -> int:
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("CATDOG_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("catdog-studio")) / "pixels"
+    return cache_root() / "pixels"
 
 
 @dataclass

@@ -8,8 +8,10 @@ time), never hard-coded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -17,9 +19,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models import get_model
 
+from core.atomic import write_text_atomic
 from core.models.lenet import LeNet
 from core.models.plain import plain18, plain34
 from core.models.pretrained import build_pretrained
+from core.paths import cache_root
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,38 @@ def build_model(key: str, num_classes: int = 2, pretrained: bool = False) -> nn.
     return get_arch(key).build(num_classes, pretrained)
 
 
+def _stats_file() -> Path:
+    import torchvision
+
+    return cache_root() / f"arch-stats-torch{torch.__version__}-tv{torchvision.__version__}.json"
+
+
 @lru_cache(maxsize=None)
 def complexity(key: str, num_classes: int = 2, image_size: int = 224) -> tuple[int, float]:
-    """(parameter count, forward GFLOPs for one image) measured on the meta device."""
+    """(parameter count, forward GFLOPs for one image), measured once per library version.
+
+    Measuring all ten architectures takes ~2 s even on the meta device, which the window
+    would pay at every start; the numbers only change with torch/torchvision, so they are
+    kept in a small JSON file in the cache folder.
+    """
+    path, slot = _stats_file(), f"{key}|{num_classes}|{image_size}"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    if slot in stored:
+        params, gflops = stored[slot]
+        return int(params), float(gflops)
+    result = _measure(key, num_classes, image_size)
+    stored[slot] = list(result)
+    try:
+        write_text_atomic(path, json.dumps(stored))
+    except OSError:
+        pass  # a read-only cache folder only costs the time to measure again
+    return result
+
+
+def _measure(key: str, num_classes: int, image_size: int) -> tuple[int, float]:
     with torch.device("meta"):
         model = build_model(key, num_classes)
         x = torch.empty(1, 3, image_size, image_size)
