@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.loaded_model = None
         self.last_error: str | None = None
         self.export_dialog: ExportDialog | None = None
+        self._finished_run: str | None = None  # set by the Finished event, emitted when the job is done
 
         self.dataPage = DataPage()
         self.trainPage = TrainPage()
@@ -136,7 +137,6 @@ class MainWindow(QMainWindow):
         self.trainPage.on_event(e)
         if isinstance(e, ev.RunStarted):
             self.dataPage.set_skipped(e.skipped)
-            self.current_run = e.run_dir
         elif isinstance(e, ev.Finished):
             self._finished_run = e.run_dir
             if e.run_dir:
@@ -148,8 +148,7 @@ class MainWindow(QMainWindow):
         job, self.train_job = self.train_job, None
         if job is not None:
             job.wait()
-        run_dir = getattr(self, "_finished_run", None)
-        self._finished_run = None
+        run_dir, self._finished_run = self._finished_run, None
         if run_dir is not None:
             self.trainingFinished.emit(run_dir)
 
