@@ -10,7 +10,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 
 @contextlib.contextmanager
@@ -29,12 +29,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
-
-
-def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp_path)`` and move the result to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        writer(tmp)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -56,7 +56,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     from core.data.discover import collect_images
-    from core.export import submission_rows, write_submission
+    from core.export import write_submission
     from core.predict import load_run, predict_files
 
     lm = load_run(args.model, args.device)
@@ -87,7 +87,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.csv:
-        submission_rows(preds, args.format)
         n = write_submission(args.csv, preds, args.format)
         print(f"wrote {n} rows to {args.csv} ({args.format} format)")
     return 0

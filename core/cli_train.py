@@ -5,13 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from core.formatting import format_duration
 from core.training import events as ev
-
-
-def _fmt_s(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class ConsoleReporter:
@@ -53,7 +48,7 @@ class ConsoleReporter:
                     self._line(f"  {f}: {reason}")
         elif isinstance(e, ev.BatchEnd):
             self._live(f"epoch {e.epoch} step {e.step}/{e.steps}  loss {e.loss:.4f}  acc {e.acc:.2%}  "
-                       f"{e.images_per_s:.1f} img/s  ETA {_fmt_s(e.eta_s)}")
+                       f"{e.images_per_s:.1f} img/s  ETA {format_duration(e.eta_s)}")
         elif isinstance(e, ev.EpochEnd):
             mark = "  *best" if e.is_best else ""
             self._line(f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.4f} acc {e.train_acc:.2%}  "

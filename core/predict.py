@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from core import runs
-from core.data.augment import cache_side, eval_batch
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
 from core.data.decode import UnreadableImage, decode_square
 from core.errors import InputError
 from core.hardware import resolve_device, resolve_precision
@@ -87,7 +87,7 @@ def predict_files(
     table and thumbnails from it); ``should_stop`` is checked between batches.
     """
     norm = lm.meta.get("normalization", {})
-    mean, std = tuple(norm.get("mean", (0.485, 0.456, 0.406))), tuple(norm.get("std", (0.229, 0.224, 0.225)))
+    mean, std = tuple(norm.get("mean", IMAGENET_MEAN)), tuple(norm.get("std", IMAGENET_STD))
     preds: list[Prediction] = []
     failures: list[tuple[Path, str]] = []
 

@@ -13,7 +13,6 @@ import io
 import json
 import platform
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -170,6 +169,3 @@ def list_runs(weights_dir: str | Path) -> list[RunInfo]:
                             meta.get("best_val_acc"), meta.get("status", "?"), meta.get("image_size", 0)))
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
-
-def elapsed_since(t0: float) -> float:
-    return time.perf_counter() - t0

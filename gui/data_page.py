@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayo
                                QVBoxLayout, QWidget)
 
 from core.data.discover import DatasetIndex, discover
+from core.data.split import val_count
 from core.errors import InputError
 from gui.images import thumbnail
 
@@ -114,7 +115,7 @@ class DataPage(QWidget):
             return
         counts = self.index.counts()
         n = len(self.index.samples)
-        val = sum(max(1, round(c * self.valSplitSpin.value())) for c in counts.values())
+        val = sum(val_count(c, self.valSplitSpin.value()) for c in counts.values())
         layout = "Kaggle flat names (cat.N.jpg)" if self.index.layout == "flat" else "one sub-folder per class"
         per_class = ", ".join(f"<b>{c}</b> {name}" for name, c in counts.items())
         self.summaryLabel.setText(f"Found <b>{n}</b> photos in {len(counts)} classes ({per_class}) · layout: {layout}"

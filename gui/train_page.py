@@ -8,16 +8,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
+from core.formatting import format_duration
 from core.models.pretrained import weights_file
 from core.models.registry import ARCHS, arch_info
 from core.training import events as ev
 from core.training.config import OPTIMIZERS, TrainConfig
 from gui.plots import TrainingCurves
-
-
-def fmt_duration(seconds: float) -> str:
-    s = int(max(0, seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class TrainPage(QWidget):
@@ -197,7 +193,7 @@ class TrainPage(QWidget):
             self.curves.add_batch(e.epoch - 1 + e.step / e.steps, e.loss)
             self.trainProgress.setValue(e.global_step)
             self.trainProgress.setFormat(f"Epoch {e.epoch}/{self.epochsSpin.value()} · step {e.step}/{e.steps} · "
-                                         f"{e.images_per_s:.0f} img/s · ETA {fmt_duration(e.eta_s)}")
+                                         f"{e.images_per_s:.0f} img/s · ETA {format_duration(e.eta_s)}")
         elif isinstance(e, ev.EpochEnd):
             self.curves.add_epoch(vars(e))
             self.log_line(f"Epoch {e.epoch}/{e.epochs}: train loss {e.train_loss:.3f} acc {e.train_acc:.1%} · "

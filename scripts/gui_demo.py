@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--weights", type=Path, default=None)
     args = ap.parse_args()
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 (the reference keeps Qt alive)
     from gui.main_window import MainWindow
 
     w, h = (int(v) for v in args.size.split("x"))

@@ -5,6 +5,13 @@ from __future__ import annotations
 import torch
 
 
+def val_count(n: int, fraction: float) -> int:
+    """Validation images taken from a class of n: at least one, never all (classes of 1 stay in training)."""
+    if n < 2:
+        return 0
+    return min(max(round(n * fraction), 1), n - 1)
+
+
 def stratified_split(labels: list[int], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """(train indices, val indices); each class with 2+ images gives at least one to val."""
     g = torch.Generator().manual_seed(seed)
@@ -13,11 +20,7 @@ def stratified_split(labels: list[int], val_fraction: float, seed: int) -> tuple
     for cls in sorted(set(labels)):
         idx = [i for i, y in enumerate(labels) if y == cls]
         order = [idx[j] for j in torch.randperm(len(idx), generator=g).tolist()]
-        n_val = round(len(idx) * val_fraction)
-        if len(idx) >= 2:
-            n_val = min(max(n_val, 1), len(idx) - 1)
-        else:
-            n_val = 0
+        n_val = val_count(len(idx), val_fraction)
         val += order[:n_val]
         train += order[n_val:]
     return sorted(train), sorted(val)

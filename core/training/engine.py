@@ -49,6 +49,12 @@ def train_step(model, optimizer, scaler, x_u8: torch.Tensor, y: torch.Tensor, de
     return logits.detach()
 
 
+def _steps_per_epoch(n: int, batch_size: int) -> int:
+    """Batches per epoch; a last batch of a single image is dropped (BatchNorm cannot train on one)."""
+    steps = math.ceil(n / batch_size)
+    return max(1, steps - 1) if n % batch_size == 1 and n > 1 else steps
+
+
 def _generator(*keys: int) -> torch.Generator:
     seed = 0
     for k in keys:
@@ -118,9 +124,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.arch, len(data.classes), pretrained=cfg.pretrained and ckpt is None)
         model = model.to(device, memory_format=torch.channels_last)
-        bs = cfg.batch_size
-        steps_per_epoch = max(1, len(data.train_idx) // bs if len(data.train_idx) % bs == 1 else
-                              math.ceil(len(data.train_idx) / bs))
+        steps_per_epoch = _steps_per_epoch(len(data.train_idx), cfg.batch_size)
         optimizer = make_optimizer(cfg, model, device)
         scheduler = make_scheduler(cfg, optimizer, steps_per_epoch)
         scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
