@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from core.data.augment import cache_side, eval_batch, train_batch
+from core.data.augment import cache_side, eval_batch, to_model_input, train_batch
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
 from core.inference import batch_probs
 from core.models.registry import build_model
@@ -60,8 +60,8 @@ def bench_arch(arch: str, image_size: int = 224, batch_size: int = 32, steps: in
             torch.cuda.synchronize()
 
     def one_train():
-        train_step(model, optimizer, scaler, train_batch(pixels, image_size, gen), labels, dev, prec,
-                   cfg.label_smoothing)
+        x = to_model_input(train_batch(pixels, image_size, gen), dev, channels_last=True)
+        train_step(model, optimizer, scaler, x, labels, dev, prec, cfg.label_smoothing)
         sync()
 
     train_s = _timed(one_train, warmup, steps)

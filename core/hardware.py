@@ -14,6 +14,7 @@ from functools import lru_cache
 import torch
 
 from core.errors import InputError
+from core.heap import keep_freed_memory
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -82,5 +83,7 @@ def device_label(device: torch.device, precision: str) -> str:
 
 
 def setup_backends(device: torch.device) -> None:
+    if device.type == "cpu":
+        keep_freed_memory()
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True

@@ -6,6 +6,7 @@ import csv
 import json
 import threading
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -15,6 +16,7 @@ from core import runs
 from core.errors import InputError
 from core.training import engine
 from core.training import events as ev
+from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume
 
@@ -126,3 +128,17 @@ def test_config_validation_names_the_flag():
         TrainConfig(data="x", arch="nope").validate()
     with pytest.raises(InputError, match="--pretrained: lenet"):
         TrainConfig(data="x", arch="lenet", pretrained=True).validate()
+
+
+def test_prefetched_batches_equal_inline_batches():
+    """The helper thread used on GPUs must hand out exactly the batches made in line on a CPU."""
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (20, 37, 37, 3), dtype=np.uint8)
+    labels = rng.integers(0, 2, 20).astype(np.int64)
+    args = dict(seed=3, epoch=1, batch_size=6, image_size=32, device=torch.device("cpu"))
+    inline = list(EpochBatches(pixels, labels, np.arange(20), prefetch=False, **args).iterate(1, 4))
+    ahead = list(EpochBatches(pixels, labels, np.arange(20), prefetch=True, **args).iterate(1, 4))
+    assert len(inline) == len(ahead) == 3
+    for (i1, x1, y1), (i2, x2, y2) in zip(inline, ahead):
+        assert np.array_equal(i1, i2) and torch.equal(x1, x2) and torch.equal(y1, y2)
+    assert len(inline[-1][0]) == 2  # the last step holds the remainder of 20 = 3 * 6 + 2

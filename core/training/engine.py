@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
 from core import runs
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch, to_model_input, train_batch
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
 from core.errors import InputError
 from core.hardware import autocast, device_label, resolve_device, resolve_precision, setup_backends
 from core.inference import batch_probs
 from core.models.registry import build_model
 from core.training import events as ev
+from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.data import PreparedData, prepare_data
 from core.training.optim import make_optimizer, make_scheduler
@@ -35,10 +35,9 @@ EventFn = Callable[[ev.Event], None]
 BATCH_EVENT_INTERVAL_S = 0.25
 
 
-def train_step(model, optimizer, scaler, x_u8: torch.Tensor, y: torch.Tensor, device: torch.device,
+def train_step(model, optimizer, scaler, x: torch.Tensor, y: torch.Tensor, device: torch.device,
                precision: str, label_smoothing: float) -> torch.Tensor:
-    """One optimisation step on a uint8 batch; returns the logits (for running metrics)."""
-    x = to_model_input(x_u8, device, channels_last=True)
+    """One optimisation step on a normalised batch; returns the logits (for running metrics)."""
     with autocast(device, precision):
         logits = model(x)
         loss = F.cross_entropy(logits, y, label_smoothing=label_smoothing)
@@ -53,13 +52,6 @@ def _steps_per_epoch(n: int, batch_size: int) -> int:
     """Batches per epoch; a last batch of a single image is dropped (BatchNorm cannot train on one)."""
     steps = math.ceil(n / batch_size)
     return max(1, steps - 1) if n % batch_size == 1 and n > 1 else steps
-
-
-def _generator(*keys: int) -> torch.Generator:
-    seed = 0
-    for k in keys:
-        seed = (seed * 1_000_003 + int(k)) % (2**63 - 1)
-    return torch.Generator().manual_seed(seed)
 
 
 @dataclass
@@ -202,7 +194,8 @@ class Trainer:
         optimizer, scheduler, scaler, precision, steps = (ctx["optimizer"], ctx["scheduler"], ctx["scaler"],
                                                           ctx["precision"], ctx["steps"])
         model.train()
-        order = data.train_idx[torch.randperm(len(data.train_idx), generator=_generator(cfg.seed, 1, epoch)).numpy()]
+        batches = EpochBatches(data.cache.pixels, data.labels, data.train_idx, seed=cfg.seed, epoch=epoch,
+                               batch_size=cfg.batch_size, image_size=cfg.image_size, device=device)
         bs = cfg.batch_size
         total_steps = steps * cfg.epochs
         last_emit = 0.0
@@ -210,14 +203,10 @@ class Trainer:
         correct_acc = torch.zeros((), device=device, dtype=torch.long)
         seen_since = 0
         t_last = time.perf_counter()
-        while state.step < steps:
+        for idx, x, y in batches.iterate(state.step, steps):
             if self.stop_event.is_set():
                 self._fold(state, loss_acc, correct_acc, seen_since, t_last)
                 return False
-            idx = np.sort(order[state.step * bs:(state.step + 1) * bs])
-            x = train_batch(torch.from_numpy(data.cache.pixels[idx]), cfg.image_size,
-                            _generator(cfg.seed, 2, epoch, state.step))
-            y = torch.from_numpy(data.labels[idx]).to(device, non_blocking=True)
             logits = train_step(model, optimizer, scaler, x, y, device, precision, cfg.label_smoothing)
             scheduler.step()
             with torch.no_grad():

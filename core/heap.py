@@ -1,0 +1,36 @@
+"""Keep freed activation memory in the process instead of handing it back to the OS.
+
+A CPU training step allocates and frees activations of tens of megabytes each. glibc serves
+blocks that big with mmap and unmaps them on free, so every step faults in (and the kernel
+zeroes) the same gigabytes again: about a tenth of a resnet18 step on a 2-core laptop. Raising
+the mmap and trim thresholds keeps those blocks in the heap for the next step, as PyTorch's
+CUDA caching allocator does on a GPU. The cost: the process keeps its peak training memory
+until it exits. Only glibc (Linux) has these knobs; elsewhere this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import platform
+from functools import lru_cache
+
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_MMAP_THRESHOLD = 1 << 30  # blocks up to 1 GiB come from the heap
+_TRIM_THRESHOLD = 2**31 - 1  # (mallopt takes a C int) keep up to 2 GiB of free heap top
+_TOP_PAD = 256 << 20  # grow the heap in 256 MiB steps
+
+
+@lru_cache(maxsize=1)
+def keep_freed_memory() -> bool:
+    """Tune glibc's allocator once per process; True if it took effect."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return False
+    libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    libc.mallopt.restype = ctypes.c_int
+    settings = ((_M_MMAP_THRESHOLD, _MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD), (_M_TOP_PAD, _TOP_PAD))
+    return all(libc.mallopt(option, value) == 1 for option, value in settings)

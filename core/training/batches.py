@@ -1,0 +1,60 @@
+"""Training batches for one epoch; on a GPU, prepared one step ahead on a helper thread.
+
+Cutting a batch from the pixel cache, cropping, flipping and normalising it costs a few
+milliseconds of CPU work per step. With a GPU the CPU is otherwise idle while the device
+trains, so a helper thread makes batch k+1 during step k and the GPU does not wait. On a
+CPU the step already keeps every core busy: the helper thread only competes with it (resnet18
+at 224 px on 2 cores: 55-56 images/s with it, 58-61 without), so there batches are made in
+line. Batch k depends only on (seed, epoch, k), so threads cannot change what the model sees,
+and resuming at any step reproduces the same batches.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from core.data.augment import to_model_input, train_batch
+
+
+def seeded_generator(*keys: int) -> torch.Generator:
+    """A generator whose stream depends only on ``keys`` (seed, purpose, epoch, step...)."""
+    seed = 0
+    for k in keys:
+        seed = (seed * 1_000_003 + int(k)) % (2**63 - 1)
+    return torch.Generator().manual_seed(seed)
+
+
+class EpochBatches:
+    """Yields (indices, model input, labels) for steps ``start..steps-1`` of one epoch."""
+
+    def __init__(self, pixels: np.ndarray, labels: np.ndarray, train_idx: np.ndarray, *, seed: int, epoch: int,
+                 batch_size: int, image_size: int, device: torch.device, prefetch: bool | None = None):
+        self.pixels, self.labels, self.device = pixels, labels, device
+        self.prefetch = device.type != "cpu" if prefetch is None else prefetch
+        self.seed, self.epoch, self.bs, self.image_size = seed, epoch, batch_size, image_size
+        self.order = train_idx[torch.randperm(len(train_idx), generator=seeded_generator(seed, 1, epoch)).numpy()]
+
+    def _make(self, step: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+        idx = np.sort(self.order[step * self.bs:(step + 1) * self.bs])
+        x = train_batch(torch.from_numpy(self.pixels[idx]), self.image_size,
+                        seeded_generator(self.seed, 2, self.epoch, step))
+        x = to_model_input(x, self.device, channels_last=True)
+        y = torch.from_numpy(self.labels[idx]).to(self.device, non_blocking=True)
+        return idx, x, y
+
+    def iterate(self, start: int, steps: int) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+        """Batches in step order (on a GPU the next one is made while the caller uses this one)."""
+        if not self.prefetch:
+            for step in range(start, steps):
+                yield self._make(step)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="catdog-batches") as pool:
+            pending: Future | None = pool.submit(self._make, start) if start < steps else None
+            for step in range(start, steps):
+                batch = pending.result()
+                pending = pool.submit(self._make, step + 1) if step + 1 < steps else None
+                yield batch
