@@ -2,8 +2,8 @@
 
 The defaults are tuned so that a learner who only picks an architecture, an image size and
 a number of epochs gets a good run: AdamW, one-cycle learning rate, label smoothing, random
-resized crops and flips (resnet18 at 128 px reaches about 90% on 1,760 competition photos
-in ten epochs on a laptop CPU).
+resized crops and flips (resnet18 at 128 px, 20 epochs, 1,760 competition photos with 20%
+held out: 87-91% in under four minutes on a 2-core laptop CPU).
 """
 
 from __future__ import annotations
