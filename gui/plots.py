@@ -79,10 +79,11 @@ class TrainingCurves(QWidget):
     def mark_best(self, epoch: int | None) -> None:
         if epoch is None:
             return
-        for plot in (self.lossPlot, self.accuracyPlot):
+        # the label goes to the corner its plot's legend leaves free: bottom for loss, top for accuracy
+        for plot, position, anchor in ((self.lossPlot, 0.06, (1, 1)), (self.accuracyPlot, 0.97, (1, 0))):
             line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine),
                                    label=f"best: epoch {epoch}",
-                                   labelOpts={"position": 0.06, "color": "#2ca02c", "anchors": [(1, 1), (1, 1)]})
+                                   labelOpts={"position": position, "color": "#2ca02c", "anchors": [anchor, anchor]})
             plot.addItem(line)
             self.best_lines.append(line)
 
