@@ -15,7 +15,7 @@ from core import runs
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
 from core.data.decode import UnreadableImage, decode_square
 from core.errors import InputError
-from core.hardware import resolve_device, resolve_precision
+from core.hardware import resolve_device, resolve_precision, setup_backends
 from core.inference import batch_probs
 from core.models.registry import build_model
 
@@ -63,6 +63,7 @@ def load_run(model_path: str | Path, device: str = "auto", precision: str = "aut
             raise InputError(f"{run_dir / runs.META_FILE} has no {key!r}: not a CatDog Studio run")
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
+    setup_backends(dev)
     model = build_model(meta["arch"], len(meta["classes"]))
     try:
         model.load_state_dict(runs.load_weights(run_dir))
