@@ -17,7 +17,7 @@ from core.hardware import device_label, resolve_device, resolve_precision, setup
 from core.inference import batch_probs
 from core.models.registry import build_model
 from core.training.config import TrainConfig
-from core.training.engine import train_step
+from core.training.loop import train_step
 from core.training.optim import make_optimizer
 
 
@@ -41,7 +41,8 @@ def _timed(fn, warmup: int, steps: int) -> float:
 
 
 def bench_arch(arch: str, image_size: int = 224, batch_size: int = 32, steps: int = 5, warmup: int = 2,
-               device: str = "auto", precision: str = "auto") -> BenchResult:
+               device: str = "auto", precision: str = "auto", train: bool = True) -> BenchResult:
+    """Images/s of a training step and of prediction; ``train=False`` times prediction only (0 for train)."""
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     setup_backends(dev)
@@ -64,7 +65,7 @@ def bench_arch(arch: str, image_size: int = 224, batch_size: int = 32, steps: in
         train_step(model, optimizer, scaler, x, labels, dev, prec, cfg.label_smoothing)
         sync()
 
-    train_s = _timed(one_train, warmup, steps)
+    train_ips = steps * batch_size / _timed(one_train, warmup, steps) if train else 0.0
     model.eval()
     pred_batch = batch_size * 2
     pred_pixels = pixels.repeat(2, 1, 1, 1)
@@ -74,4 +75,4 @@ def bench_arch(arch: str, image_size: int = 224, batch_size: int = 32, steps: in
 
     pred_s = _timed(one_predict, 1, max(2, steps // 2))
     return BenchResult(arch, image_size, batch_size, device_label(dev, prec),
-                       steps * batch_size / train_s, max(2, steps // 2) * pred_batch / pred_s)
+                       train_ips, max(2, steps // 2) * pred_batch / pred_s)

@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
+from core.cli_train import positive_int
 from core.errors import InputError
 
 
@@ -21,53 +23,48 @@ def _cmd_archs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'key':<18} {'family':<8} {'params':>12} {'GFLOPs@224':>10}  {'ImageNet':<8}  description")
+    print(f"{'key':<18} {'family':<12} {'params':>12} {'GFLOPs@224':>10} {'size':>5}  {'ImageNet':<9}  description")
     for r in rows:
+        imagenet = ("installed" if r["imagenet_installed"] else "download") if r["pretrained"] else "-"
         print(
-            f"{r['key']:<18} {r['family']:<8} {r['params']:>12,} {r['gflops']:>10.2f}  "
-            f"{'yes' if r['pretrained'] else '-':<8}  {r['description']}"
+            f"{r['key']:<18} {r['family']:<12} {r['params']:>12,} {r['gflops']:>10.2f} {r['image_size']:>5}  "
+            f"{imagenet:<9}  {r['description']}"
         )
     print("GFLOPs: floating-point operations of one forward pass of a 224x224 image "
-          "(torch.utils.flop_counter; one multiply-add = 2 FLOPs).")
+          "(torch.utils.flop_counter; one multiply-add = 2 FLOPs). size: the default --image-size.")
+    print("ImageNet: 'installed' weights need no network; 'download' ones are fetched once by torchvision "
+          "(catdog train --weights imagenet).")
     return 0
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    from core.cli_train import ConsoleReporter
-    from core.training.config import TrainConfig
-    from core.training.engine import Trainer, resume
-
-    reporter = ConsoleReporter()
-    if args.resume:
-        result = resume(args.resume, reporter)
-    else:
-        if not args.data:
-            raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
-        cfg = TrainConfig(
-            data=args.data, arch=args.arch, pretrained=args.pretrained, epochs=args.epochs,
-            batch_size=args.batch_size, lr=args.lr, optimizer=args.optimizer, weight_decay=args.weight_decay,
-            schedule=args.schedule, label_smoothing=args.label_smoothing, image_size=args.image_size,
-            val_split=args.val_split, val_dir=args.val, seed=args.seed, device=args.device,
-            precision=args.precision, out=args.out, name=args.name, cache_mb=args.cache_mb,
-        )
-        result = Trainer(cfg, reporter).run()
-    return 0 if not result.stopped else 130
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     from core.data.discover import collect_images
-    from core.export import write_submission
+    from core.export import (
+        check_complete,
+        check_csv_target,
+        label_words,
+        positive_index,
+        submission_id,
+        write_submission,
+    )
     from core.predict import load_run, predict_files
 
+    if args.csv is not None and not args.csv.strip():
+        raise InputError("--csv: empty file name")
+    for flag, value in (("--positive-class", args.positive_class), ("--force", args.force or None)):
+        if value is not None and args.csv is None:
+            raise InputError(f"{flag}: only used with --csv FILE")
     lm = load_run(args.model, args.device)
     paths = collect_images(args.images)
     if not paths:
         raise InputError(f"no images found in {' '.join(args.images)}")
-    if args.csv:  # fail before the slow part if a file name cannot become an id
-        from core.export import submission_id
-
+    positive = None
+    if args.csv:  # fail before the slow part: the target, the ids and the label 1 must all be right
+        run_files = [p for p in Path(lm.run_dir).iterdir() if p.is_file()] if Path(lm.run_dir).is_dir() else []
+        check_csv_target(args.csv, paths + run_files, args.force)  # never onto a photo or the model itself
         for p in paths:
             submission_id(p)
+        positive = positive_index(lm.classes, args.positive_class)
     show = sys.stdout.isatty()
     preds, failures = predict_files(
         lm, paths, tta=args.tta, batch_size=args.batch_size,
@@ -75,34 +72,38 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     )
     if show:
         print(file=sys.stderr)
-    if failures and args.csv:
-        listed = "; ".join(f"{p}: {r}" for p, r in failures[:5])
-        raise InputError(f"cannot read {len(failures)} test image(s), no CSV written: {listed}")
+    if args.csv:
+        check_complete(len(preds), failures)
     classes = lm.classes
     if not args.csv or args.verbose:
         width = max(len(str(p.path)) for p in preds) if preds else 10
         for p in preds:
-            print(f"{str(p.path):<{width}}  {classes[p.label]:<8} {p.confidence:.3f}  " +
+            print(f"{p.path!s:<{width}}  {classes[p.label]:<8} {p.confidence:.3f}  " +
                   " ".join(f"P({c})={v:.3f}" for c, v in zip(classes, p.probs)))
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.csv:
-        n = write_submission(args.csv, preds, args.format)
-        print(f"wrote {n} rows to {args.csv} ({args.format} format)")
+        n = write_submission(args.csv, preds, classes, args.format, classes[positive])
+        print(f"wrote {n} rows to {args.csv} ({args.format} format, {label_words(classes, positive)})")
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    from core.data.classes import match_classes
     from core.data.discover import discover
     from core.evaluate import confusion_report
     from core.predict import load_run, predict_files
+    from core.validate import check_folder
 
-    lm = load_run(args.model, args.device)
+    check_folder("DATA", args.data, "evaluation folder")
     index = discover(args.data)
-    if index.classes != lm.classes:
-        raise InputError(f"{args.data} has classes {index.classes} but the model knows {lm.classes}")
-    labels = {s.path: s.label for s in index.samples}
+    lm = load_run(args.model, args.device)
+    to_model = match_classes(index.classes, lm.classes, args.data)
+    labels = {s.path: to_model[s.label] for s in index.samples}
     preds, failures = predict_files(lm, [s.path for s in index.samples], tta=args.tta)
+    if not preds:
+        listed = "; ".join(f"{p}: {r}" for p, r in failures[:3])
+        raise InputError(f"no readable photo in {args.data} ({len(failures)} unreadable: {listed})")
     report = confusion_report(lm.classes, [labels[p.path] for p in preds], [p.label for p in preds])
     print(f"model {lm.run_dir} ({lm.meta['arch']}, {lm.image_size}px) on {index.summary()}")
     print(report.to_text())
@@ -115,7 +116,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from core.bench import bench_arch
     from core.models.registry import get_arch
 
-    archs = args.arch or ["lenet", "resnet18", "resnet50"]
+    archs = args.arch or ["lenet", "resnet18", "resnet50", "efficientnet_lite0"]
     for a in archs:
         get_arch(a)
     print(f"{'arch':<18} {'size':>5} {'batch':>5}  {'train img/s':>11}  {'predict img/s':>13}  "
@@ -128,13 +129,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catdog", description="CatDog Studio: learn CNNs on cats vs dogs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -143,35 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.set_defaults(func=_cmd_archs)
 
-    from core.hardware import DEVICES, PRECISIONS
+    from core.cli_train import add_train_parser
     from core.models.registry import ARCHS
-    from core.training.config import OPTIMIZERS, SCHEDULES
+    from core.training.config import DEVICES, PRECISIONS
 
-    p = sub.add_parser("train", help="train a model on a folder of photos; writes a run folder",
-                       description="Train on DATA (cat.N.jpg/dog.N.jpg files or one sub-folder per class).")
-    p.add_argument("data", nargs="?", metavar="DATA", help="training folder")
-    p.add_argument("--arch", default="resnet18", choices=list(ARCHS), metavar="ARCH",
-                   help=f"architecture (default resnet18): {', '.join(ARCHS)}")
-    p.add_argument("--epochs", type=_positive_int, default=10)
-    p.add_argument("--batch-size", type=_positive_int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 0.001)")
-    p.add_argument("--image-size", type=_positive_int, default=224)
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--val-split", type=float, default=0.2, help="validation share, stratified (default 0.2)")
-    g.add_argument("--val", metavar="DIR", help="a separate validation folder")
-    p.add_argument("--pretrained", action="store_true", help="start from torchvision's ImageNet weights")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adamw")
-    p.add_argument("--weight-decay", type=float, default=None)
-    p.add_argument("--schedule", choices=SCHEDULES, default="onecycle")
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="weights", help="folder for run folders (default weights)")
-    p.add_argument("--name", help="run folder name (default ARCH-DATE-TIME)")
-    p.add_argument("--cache-mb", type=int, default=None, help="RAM for decoded pixels; beyond it a disk cache")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run")
-    p.set_defaults(func=_cmd_train)
+    add_train_parser(sub)
 
     p = sub.add_parser("predict", help="classify photos; optionally write the submission CSV")
     p.add_argument("model", metavar="MODEL", help="run folder or its model.safetensors")
@@ -179,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write the submission CSV here")
     p.add_argument("--format", choices=("competition", "noheader", "proba"), default="competition")
     p.add_argument("--tta", action="store_true", help="average with the mirrored image")
-    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--positive-class", metavar="NAME",
+                   help="the class written as 1 (default: the dog class of a cat/dog model)")
+    p.add_argument("--force", action="store_true", help="replace an existing --csv file that is not a .csv")
     p.add_argument("-v", "--verbose", action="store_true", help="with --csv, also print each prediction")
     p.set_defaults(func=_cmd_predict)
 
@@ -193,10 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="training and prediction images/s on this machine")
     p.add_argument("--arch", action="append", choices=list(ARCHS), metavar="ARCH",
-                   help="repeat for several (default lenet, resnet18, resnet50)")
-    p.add_argument("--image-size", type=_positive_int, default=224)
-    p.add_argument("--batch-size", type=_positive_int, default=32)
-    p.add_argument("--steps", type=_positive_int, default=5)
+                   help="repeat for several (default lenet, resnet18, resnet50, efficientnet_lite0)")
+    p.add_argument("--image-size", type=positive_int, default=224)
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--steps", type=positive_int, default=5)
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
     p.set_defaults(func=_cmd_bench)
@@ -218,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a failure, not a usage error: one line unless debugging
         if os.environ.get("CATDOG_DEBUG"):
             raise
-        print(f"catdog {args.command}: failed: {type(exc).__name__}: {exc} (CATDOG_DEBUG=1 shows the traceback)",
+        from core.failures import describe_failure
+
+        print(f"catdog {args.command}: failed: {describe_failure(exc)} (CATDOG_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 1
 

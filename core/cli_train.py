@@ -1,9 +1,13 @@
-"""Console output for a training run: one line per epoch, a live line while it trains."""
+"""``catdog train``: its flags, Ctrl-C handling, and console output (one line per epoch, a live line)."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import signal
 import sys
-from typing import TextIO
+import threading
+from typing import Iterator, TextIO
 
 from core.formatting import format_duration
 from core.training import events as ev
@@ -61,3 +65,101 @@ class ConsoleReporter:
                 acc = f"{e.best_val_acc:.2%}" if e.best_val_acc is not None else "n/a"
                 self._line(f"done: {e.run_dir}  best validation accuracy {acc} (epoch {e.best_epoch})")
         # ev.Failed is not printed: the command line reports the exception itself, once.
+
+
+#: command-line flag (argparse dest) -> TrainConfig field
+FLAG_FIELDS = {
+    "data": "data", "arch": "arch", "epochs": "epochs", "batch_size": "batch_size", "lr": "lr",
+    "image_size": "image_size", "val_split": "val_split", "val": "val_dir", "weights": "weights",
+    "freeze": "freeze", "optimizer": "optimizer", "weight_decay": "weight_decay", "schedule": "schedule",
+    "label_smoothing": "label_smoothing", "device": "device", "precision": "precision", "seed": "seed",
+    "out": "out", "name": "name", "cache_mb": "cache_mb",
+}
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_train_parser(sub) -> None:
+    """``catdog train``: every default is TrainConfig's (flags left out stay None, so --resume sees what was given)."""
+    from core.models.registry import ARCHS
+    from core.training.config import DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
+
+    d = TrainConfig()
+    p = sub.add_parser("train", help="train a model on a folder of photos; writes a run folder",
+                       description="Train on DATA (cat.N.jpg/dog.N.jpg files or one sub-folder per class).")
+    p.add_argument("data", nargs="?", metavar="DATA", help="training folder")
+    p.add_argument("--arch", choices=list(ARCHS), metavar="ARCH",
+                   help=f"architecture (default {d.arch}): {', '.join(ARCHS)}")
+    p.add_argument("--epochs", type=positive_int, help=f"default {d.epochs}; with --resume: extend the run to N")
+    p.add_argument("--batch-size", type=positive_int, help=f"default {d.batch_size}")
+    p.add_argument("--lr", type=float, help=f"peak learning rate (default {d.lr:g})")
+    p.add_argument("--image-size", type=positive_int,
+                   help="input size in px (default: the architecture's own, 224 for most; see catdog archs)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--val-split", type=float, help=f"validation share, stratified (default {d.val_split})")
+    g.add_argument("--val", metavar="DIR", help="a separate validation folder")
+    p.add_argument("--weights", choices=("imagenet", "none"),
+                   help="imagenet: start from ImageNet weights (installed for efficientnet_lite0/1/2, downloaded "
+                        f"once for the ResNet families); none: from scratch (default {d.weights})")
+    p.add_argument("--pretrained", dest="weights", action="store_const", const="imagenet",
+                   help="the same as --weights imagenet")
+    p.add_argument("--freeze", action="store_true", default=None,
+                   help="with --weights imagenet: train only a new head on the frozen backbone's features "
+                        "(computed once; the fastest road to a good model on a CPU)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {d.optimizer}")
+    p.add_argument("--weight-decay", type=float, help="default 0.05 for adamw, 5e-4 for sgd, 0 for adam")
+    p.add_argument("--schedule", choices=SCHEDULES, help=f"default {d.schedule}")
+    p.add_argument("--label-smoothing", type=float, help=f"default {d.label_smoothing}")
+    p.add_argument("--device", choices=DEVICES, help=f"default {d.device}")
+    p.add_argument("--precision", choices=PRECISIONS, help=f"default {d.precision}")
+    p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--out", help=f"folder for run folders (default {d.out})")
+    p.add_argument("--name", help="run folder name (default ARCH-DATE-TIME)")
+    p.add_argument("--cache-mb", type=int, help="RAM for decoded pixels; beyond it a disk cache")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped or crashed run (--epochs N: extend it)")
+    p.set_defaults(func=cmd_train)
+
+
+@contextlib.contextmanager
+def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
+    """First Ctrl-C: stop after the current batch and save; a second one aborts at once."""
+    def handler(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nstopping after this batch and saving the run… (Ctrl-C again to abort at once)",
+              file=sys.stderr, flush=True)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core.errors import InputError
+    from core.training.config import TrainConfig
+    from core.training.engine import Trainer, resume
+    from core.validate import check_train_args
+
+    check_train_args(args)  # every flag, before any photo is read
+    given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
+    reporter, stop = ConsoleReporter(), threading.Event()
+    with stop_on_ctrl_c(stop):
+        if args.resume:
+            result = resume(args.resume, reporter, stop, device=given.get("device"),
+                            precision=given.get("precision"), epochs=given.get("epochs"), given=given)
+        else:
+            if not args.data:
+                raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
+            result = Trainer(TrainConfig(**given), reporter, stop).run()
+    return 0 if not result.stopped else 130

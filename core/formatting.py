@@ -5,3 +5,11 @@ def format_duration(seconds: float) -> str:
     """'4:05' under an hour, '1:02:03' above."""
     s = int(max(0, seconds))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def format_minutes(seconds: float) -> str:
+    """A rough duration for estimates: '40 s', '3 min', '1 h 20 min'."""
+    if seconds < 90:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"

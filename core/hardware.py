@@ -15,9 +15,8 @@ import torch
 
 from core.errors import InputError
 from core.heap import keep_freed_memory
+from core.training.config import DEVICES, PRECISIONS  # noqa: F401 (re-exported)
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 

@@ -6,8 +6,6 @@ Validation in the training loop, ``catdog predict`` and ``catdog eval`` all go t
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
-
 import torch
 
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, to_model_input
@@ -27,18 +25,3 @@ def batch_probs(model: torch.nn.Module, batch_u8: torch.Tensor, device: torch.de
         if tta:
             probs = (probs + torch.softmax(model(torch.flip(x, dims=[3])).float(), 1)) / 2
     return probs.cpu()
-
-
-def predict_proba(model: torch.nn.Module, batches: Iterable[torch.Tensor], device: torch.device, precision: str,
-                  tta: bool = False, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                  progress: Callable[[int], None] | None = None) -> torch.Tensor:
-    """(N, classes) probabilities for a stream of uint8 batches."""
-    model.eval()
-    out = []
-    done = 0
-    for batch in batches:
-        out.append(batch_probs(model, batch, device, precision, tta, mean, std))
-        done += len(batch)
-        if progress:
-            progress(done)
-    return torch.cat(out)

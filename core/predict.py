@@ -17,7 +17,12 @@ from core.data.decode import UnreadableImage, decode_square
 from core.errors import InputError
 from core.hardware import resolve_device, resolve_precision, setup_backends
 from core.inference import batch_probs
-from core.models.registry import build_model
+from core.models.registry import build_model, get_arch
+from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
+from core.models.zero_shot import ImageNetCatDog
+
+#: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
+IMAGENET_PREFIX = "imagenet:"
 
 
 @dataclass
@@ -56,6 +61,9 @@ class Prediction:
 
 
 def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline."""
+    if str(model_path).startswith(IMAGENET_PREFIX):
+        return load_imagenet_baseline(str(model_path)[len(IMAGENET_PREFIX):], device, precision)
     run_dir = runs.run_dir_of(model_path)
     meta = runs.read_meta(run_dir)
     for key in ("arch", "classes", "image_size"):
@@ -71,6 +79,25 @@ def load_run(model_path: str | Path, device: str = "auto", precision: str = "aut
         raise InputError(f"weights in {run_dir} do not fit a {meta['arch']}: {str(exc).splitlines()[0]}") from None
     model = model.to(dev, memory_format=torch.channels_last).eval()
     return LoadedModel(run_dir, meta, model, dev, prec)
+
+
+def load_imagenet_baseline(arch: str, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """ARCH's own ImageNet classifier as a cat/dog model: P(dog) = dog-class mass / (dog + cat mass)."""
+    from core.models.registry import ARCHS
+
+    if arch not in ARCHS or not ARCHS[arch].has_pretrained:
+        with_weights = [k for k, s in ARCHS.items() if s.has_pretrained]
+        raise InputError(f"MODEL {IMAGENET_PREFIX}{arch}: no ImageNet classifier by that name; "
+                         f"choose one of {', '.join(IMAGENET_PREFIX + k for k in with_weights)}")
+    spec = get_arch(arch)
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    setup_backends(dev)
+    model = ImageNetCatDog(spec.imagenet_classifier()).to(dev, memory_format=torch.channels_last).eval()
+    meta = {"arch": arch, "classes": list(ZERO_SHOT_CLASSES), "num_classes": 2, "image_size": spec.image_size,
+            "resize": cache_side(spec.image_size), "start": "imagenet-classes",
+            "normalization": {"mean": list(spec.mean), "std": list(spec.std)}}
+    return LoadedModel(Path(IMAGENET_PREFIX + arch), meta, model, dev, prec)
 
 
 def predict_files(

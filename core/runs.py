@@ -27,6 +27,7 @@ MODEL_FILE = "model.safetensors"
 META_FILE = "meta.json"
 METRICS_FILE = "metrics.csv"
 CHECKPOINT_FILE = "last.ckpt"
+CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "scaler", "epoch", "epoch_state", "history", "best", "config")
 METRIC_FIELDS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s", "seconds"]
 
 
@@ -99,13 +100,19 @@ def save_checkpoint(run_dir: Path, state: dict) -> Path:
 
 
 def load_checkpoint(run_dir: Path) -> dict:
+    """The resumable state, checked for every key --resume needs; one-line errors naming the file."""
     path = Path(run_dir) / CHECKPOINT_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} has no {CHECKPOINT_FILE}: it is not a resumable run folder")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise InputError(f"cannot read checkpoint {path}: {exc}") from None
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated, not a checkpoint, or a pickle that wants to run code: never retried unsafely
+        kind = "holds objects other than tensors" if "weights_only" in str(exc) else "is damaged or incomplete"
+        raise InputError(f"cannot resume from {path}: the file {kind} ({type(exc).__name__})") from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise InputError(f"cannot resume from {path}: it has no {', '.join(missing)} (not a CatDog Studio checkpoint)")
+    return ckpt
 
 
 def run_dir_of(model_path: str | Path) -> Path:
@@ -120,11 +127,14 @@ def run_dir_of(model_path: str | Path) -> Path:
 def read_meta(run_dir: Path) -> dict:
     path = Path(run_dir) / META_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{run_dir} is not a run folder: {META_FILE} is missing") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"cannot read {path}: it holds a {type(meta).__name__}, not a run's description")
+    return meta
 
 
 def load_weights(run_dir: Path) -> dict[str, torch.Tensor]:
@@ -134,7 +144,7 @@ def load_weights(run_dir: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except Exception as exc:
-        raise InputError(f"cannot read weights {path}: {exc}") from None
+        raise InputError(f"cannot read weights {path}: {str(exc).splitlines()[0][:160]}") from None
 
 
 @dataclass
@@ -145,6 +155,8 @@ class RunInfo:
     best_val_acc: float | None
     status: str
     image_size: int
+    epochs_done: int = 0
+    epochs: int = 0  # planned
 
     @property
     def label(self) -> str:
@@ -152,20 +164,23 @@ class RunInfo:
         return f"{self.path.name}  ({self.arch}, {self.image_size}px, val {acc})"
 
 
-def list_runs(weights_dir: str | Path) -> list[RunInfo]:
-    """Runs with usable weights, newest first."""
+def list_runs(weights_dir: str | Path, resumable: bool = False) -> list[RunInfo]:
+    """Runs with usable weights (or, ``resumable``: with a checkpoint), newest first; reads meta.json only."""
     root = Path(weights_dir).expanduser()
-    runs: list[RunInfo] = []
+    found: list[RunInfo] = []
     if not root.is_dir():
-        return runs
+        return found
+    needed = CHECKPOINT_FILE if resumable else MODEL_FILE
     for d in root.iterdir():
-        if not (d / MODEL_FILE).is_file() or not (d / META_FILE).is_file():
+        if not (d / needed).is_file() or not (d / META_FILE).is_file():
             continue
         try:
             meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        runs.append(RunInfo(d, meta.get("arch", "?"), (d / MODEL_FILE).stat().st_mtime,
-                            meta.get("best_val_acc"), meta.get("status", "?"), meta.get("image_size", 0)))
-    return sorted(runs, key=lambda r: r.created, reverse=True)
-
+        if not isinstance(meta, dict):
+            continue
+        found.append(RunInfo(d, meta.get("arch", "?"), (d / needed).stat().st_mtime, meta.get("best_val_acc"),
+                             meta.get("status", "?"), meta.get("image_size", 0), meta.get("epochs_done", 0),
+                             (meta.get("config") or {}).get("epochs", 0)))
+    return sorted(found, key=lambda r: r.created, reverse=True)

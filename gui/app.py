@@ -13,7 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("CatDog Studio")
     from gui.main_window import MainWindow
 
+    from gui import crash_report
+
     window = MainWindow()
+    crash_report.install(window)
     window.show()
     return app.exec()
 

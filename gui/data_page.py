@@ -1,14 +1,33 @@
-"""Data page: choose the training folder, see what was found, sample photos, skipped files."""
+"""Data page: choose the training folder, see what was found, sample photos, skipped files.
+
+Finding a file is not reading it: until the photos are decoded (when training starts) the
+summary counts image *files*; then it says how many are readable, lists the unreadable
+ones, and warns about classes with too few readable photos (core's rule, as in meta.json).
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QScrollArea, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from core.data.classes import balance_warnings
 from core.data.discover import DatasetIndex, discover
 from core.data.split import val_count
 from core.errors import InputError
@@ -24,6 +43,7 @@ class DataPage(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.index: DatasetIndex | None = None
+        self.unreadable: list[tuple[str, str]] | None = None  # None until the photos are decoded
         self.error_message = ""
         self.dataPathEdit = QLineEdit()
         self.dataPathEdit.setObjectName("dataPathEdit")
@@ -92,6 +112,7 @@ class DataPage(QWidget):
             return
         self.dataPathEdit.setText(folder)
         self.index = None
+        self.unreadable = None
         self.error_message = ""
         self._clear_samples()
         if not folder:
@@ -115,11 +136,24 @@ class DataPage(QWidget):
             return
         counts = self.index.counts()
         n = len(self.index.samples)
-        val = sum(val_count(c, self.valSplitSpin.value()) for c in counts.values())
         layout = "Kaggle flat names (cat.N.jpg)" if self.index.layout == "flat" else "one sub-folder per class"
         per_class = ", ".join(f"<b>{c}</b> {name}" for name, c in counts.items())
-        self.summaryLabel.setText(f"Found <b>{n}</b> photos in {len(counts)} classes ({per_class}) · layout: {layout}"
-                                  f" · about {n - val} for training, {val} for validation.")
+        found = f"Found <b>{n}</b> image files in {len(counts)} classes ({per_class}) · layout: {layout}"
+        if self.unreadable is None:
+            readable = counts
+            found += " · readable or not is known once training decodes them"
+        else:
+            bad = {f for f, _ in self.unreadable}
+            readable = {name: sum(1 for s in self.index.samples if s.label == k and str(s.path) not in bad)
+                        for k, name in enumerate(self.index.classes)}
+            found += (f" · <b>{sum(readable.values())}</b> readable, <b>{len(self.unreadable)}</b> unreadable"
+                      f"{' (listed below)' if self.unreadable else ''}")
+        warnings = balance_warnings(readable)  # before decoding: a class of 6 files is already too small
+        val = sum(val_count(c, self.valSplitSpin.value()) for c in readable.values())
+        total = sum(readable.values())
+        text = found + f" · about {total - val} for training, {val} for validation."
+        text += "".join(f"<br><b style='color:#b36b00'>Warning:</b> {html.escape(w, quote=False)}" for w in warnings)
+        self.summaryLabel.setText(text)
 
     def _clear_samples(self) -> None:
         while self.samplesLayout.count():
@@ -149,6 +183,14 @@ class DataPage(QWidget):
             row.addStretch(1)
             self.samplesLayout.addLayout(row)
         self.samplesLayout.addStretch(1)
+
+    def set_decoded(self, skipped: list[tuple[str, str]]) -> None:
+        """Training decoded the photos: show readable and unreadable counts, and list what was skipped."""
+        if self.index is not None:
+            samples = {str(s.path) for s in self.index.samples}
+            self.unreadable = [(f, r) for f, r in skipped if f in samples]
+            self._update_summary()
+        self.set_skipped(skipped)
 
     def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
         self.skippedTable.setRowCount(len(skipped))

@@ -5,22 +5,31 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
+from core import runs
 from core.data.discover import collect_images
 from core.errors import InputError
 from core.hardware import device_label, resolve_device, resolve_precision
+from core.models.registry import ARCHS
 from core.training import events as ev
+from gui.close_guard import ask_to_stop
 from gui.data_page import DataPage
+from gui.drop_routing import PageDropRouter
+from gui.estimator import RunEstimator
 from gui.export_dialog import ExportDialog
 from gui.predict_page import PredictPage
+from gui.status import StatusLine
 from gui.train_page import TrainPage
+from gui.resume_dialog import ResumeDialog
+from gui.weights_prompt import INSTALLED_ALTERNATIVE, ask_missing_weights
+from gui import window_settings
 from gui.workers import PredictJob, TrainJob
 
 
-class MainWindow(QMainWindow):
+class MainWindow(PageDropRouter, QMainWindow):
     trainingFinished = Signal(str)  # the run folder
     predictionsReady = Signal(int)  # rows shown
 
@@ -36,6 +45,7 @@ class MainWindow(QMainWindow):
         self.last_error: str | None = None
         self.export_dialog: ExportDialog | None = None
         self._finished_run: str | None = None  # set by the Finished event, emitted when the job is done
+        self._quitting = False  # the user chose "stop, save and quit"
 
         self.dataPage = DataPage()
         self.trainPage = TrainPage()
@@ -57,28 +67,36 @@ class MainWindow(QMainWindow):
         device = resolve_device("auto")
         self.deviceLabel = QLabel(device_label(device, resolve_precision("auto", device)))
         self.deviceLabel.setObjectName("deviceLabel")
+        self.statusLine = StatusLine(f"Runs are saved in {self.weights_dir}")
+        self.statusBar().addWidget(self.statusLine, 1)
         self.statusBar().addPermanentWidget(self.deviceLabel)
-        self.statusBar().showMessage(f"Runs are saved in {self.weights_dir}")
 
-        self.dataPage.error.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.dataPage.error.connect(lambda msg: self.statusLine.error(msg, "data"))
+        self.dataPage.datasetChanged.connect(lambda index: self.statusLine.clear_error("data", "train")
+                                             if index is not None else None)
         self.trainPage.startRequested.connect(self.start_training)
         self.trainPage.stopRequested.connect(self.stop_training)
         self.trainPage.resumeRequested.connect(self.resume_training)
         self.predictPage.predictRequested.connect(self.predict_paths)
         self.predictPage.cancelRequested.connect(self.cancel_prediction)
         self.predictPage.exportRequested.connect(self.export_csv)
+        self.estimator = RunEstimator(self.trainPage, self.dataPage,
+                                      busy=lambda: self.train_job is not None and self.train_job.is_running(),
+                                      parent=self)
         self._restore_settings()
         self.predictPage.refresh_models(self.weights_dir)
+        self.estimator.schedule()
         # Full garbage collections scan every live object while holding the GIL: with torch, Qt and
         # pyqtgraph loaded that froze the window for ~230 ms. Start-up objects live as long as the app,
         # so move them out of the collector's sight.
         gc.freeze()
 
     # -- messages --------------------------------------------------------------------
-    def show_error(self, title: str, text: str) -> None:
-        """A readable, non-blocking message box; the app keeps running."""
+    def show_error(self, title: str, text: str, source: str = "general") -> None:
+        """A readable, non-blocking message box; the app keeps running. The status line keeps
+        the error until its cause (``source``: data, train, predict, export) is put right."""
         self.last_error = text
-        self.statusBar().showMessage(text, 10000)
+        self.statusLine.error(text, source)
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -91,28 +109,51 @@ class MainWindow(QMainWindow):
         folder = self.dataPage.folder()
         if not folder:
             self.tabs.setCurrentWidget(self.dataPage)
-            return self.show_error("No training photos", "Choose the folder of training photos on the Data page first.")
+            return self.show_error("No training photos", "Choose the folder of training photos on the Data page first.",
+                                   "train")
         self.dataPage.set_folder(folder)
         if self.dataPage.index is None:
-            return self.show_error("Cannot train on this folder", self.dataPage.error_message)
+            return self.show_error("Cannot train on this folder", self.dataPage.error_message, "data")
         config = self.trainPage.config(folder, self.dataPage.valSplitSpin.value(), self.weights_dir)
         try:
             config.validate()
         except InputError as exc:
-            return self.show_error("Cannot start training", str(exc))
+            return self.show_error("Cannot start training", str(exc), "train")
+        spec = ARCHS[config.arch]
+        if config.weights == "imagenet" and not spec.imagenet_status().installed:
+            self.weights_prompt = ask_missing_weights(self, spec, self._weights_choice)
+            return
         self._save_settings()
+        self.statusLine.clear_error()
+        self._start_job(TrainJob(config))
+
+    def _weights_choice(self, choice: str) -> None:
+        """The user's answer to the missing-weights prompt: then start as they chose."""
+        if choice == "installed":
+            self.trainPage.set_arch(INSTALLED_ALTERNATIVE)
+        elif choice == "scratch":
+            self.trainPage.startCombo.set_start("scratch")
+        config = self.trainPage.config(self.dataPage.folder(), self.dataPage.valSplitSpin.value(), self.weights_dir)
+        self._save_settings()
+        self.statusLine.clear_error()
         self._start_job(TrainJob(config))
 
     def resume_training(self) -> None:
         if self.train_job is not None and self.train_job.is_running():
             return
-        run_dir = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.weights_dir)
-        if not run_dir:
-            return
-        if not (Path(run_dir) / "last.ckpt").is_file():
-            return self.show_error("Cannot resume", f"{run_dir} has no last.ckpt: choose a run folder in "
-                                   f"{self.weights_dir}")
-        self._start_job(TrainJob(resume_dir=run_dir))
+        self.resume_dialog = ResumeDialog(self.weights_dir, self)
+        self.resume_dialog.accepted.connect(lambda: self.resume_run(*self.resume_dialog.choice()))
+        self.resume_dialog.open()
+
+    def resume_run(self, run_dir: str, epochs: int | None = None) -> None:
+        """Continue a run: its settings in the form, its past epochs on the curves, then train."""
+        try:
+            meta = runs.read_meta(Path(run_dir))
+        except InputError as exc:
+            return self.show_error("Cannot resume", str(exc), "train")
+        self.trainPage.show_run_settings(meta, epochs)
+        self._start_job(TrainJob(resume_dir=run_dir, epochs=epochs))
+        self.trainPage.curves.show_history(meta.get("metrics") or [])
 
     def _start_job(self, job: TrainJob) -> None:
         self.trainPage.log.clear()
@@ -125,7 +166,7 @@ class MainWindow(QMainWindow):
         self.train_job.start()
 
     def _training_failed(self, message: str) -> None:
-        self.show_error("Training failed", message)
+        self.show_error("Training failed", message, "train")
 
     def stop_training(self) -> None:
         if self.train_job is not None:
@@ -136,12 +177,12 @@ class MainWindow(QMainWindow):
     def _on_train_event(self, e) -> None:
         self.trainPage.on_event(e)
         if isinstance(e, ev.RunStarted):
-            self.dataPage.set_skipped(e.skipped)
+            self.dataPage.set_decoded(e.skipped)
         elif isinstance(e, ev.Finished):
             self._finished_run = e.run_dir
             if e.run_dir:
                 self.predictPage.refresh_models(select=e.run_dir)
-            self.statusBar().showMessage(f"Run saved in {e.run_dir}" if e.run_dir else "Stopped", 10000)
+            self.statusLine.info(f"Run saved in {e.run_dir}" if e.run_dir else "Stopped")
 
     def _training_done(self) -> None:
         self.trainPage.set_running(False)
@@ -155,19 +196,21 @@ class MainWindow(QMainWindow):
     # -- prediction ------------------------------------------------------------------
     def predict_paths(self, paths: list) -> None:
         if self.predict_job is not None and self.predict_job.is_running():
-            return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.")
+            return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.",
+                                   "busy")
         model = self.predictPage.model_path()
         if not model:
             return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
-                                   f"{self.weights_dir} and press Refresh.")
+                                   f"{self.weights_dir} and press Refresh.", "predict")
         try:
             files = collect_images(paths)
         except InputError as exc:
-            return self.show_error("Cannot classify", str(exc))
+            return self.show_error("Cannot classify", str(exc), "predict")
         if not files:
-            return self.show_error("No photos", "No image files in what was dropped.")
+            return self.show_error("No photos", "No image files in what was dropped.", "predict")
+        self.statusLine.clear_error("predict", "export")
         self.tabs.setCurrentWidget(self.predictPage)
-        self.predictPage.set_busy(True, len(files))
+        self.predictPage.set_busy(True, len(files), files)
         job = PredictJob(model, files, self.loaded_model)
         job.loaded.connect(self._model_loaded)
         job.batchReady.connect(self._prediction_batch)
@@ -188,7 +231,7 @@ class MainWindow(QMainWindow):
         self.predictPage.predictProgress.setValue(done)
 
     def _prediction_failed(self, message: str) -> None:
-        self.show_error("Prediction failed", message)
+        self.show_error("Prediction failed", message, "predict")
 
     def cancel_prediction(self) -> None:
         if self.predict_job is not None:
@@ -203,6 +246,7 @@ class MainWindow(QMainWindow):
         if job is not None:
             job.wait()
         self.predictPage.set_busy(False)
+        self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
         self.predictPage.exportCsvButton.setEnabled(bool(self.predictPage.predictionsTable.predictions))
         self.predictionsReady.emit(self.predictPage.predictionsTable.rowCount())
 
@@ -211,70 +255,38 @@ class MainWindow(QMainWindow):
         if not preds:
             return
         start = self.settings.value("exportDir", "")
-        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "")
+        page = self.predictPage
+        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "",
+                                          classes=self.loaded_model.classes, failures=page.failures,
+                                          cancelled=page.cancelled, inputs=page.inputs)
         self.export_dialog.accepted.connect(self._exported)
         self.export_dialog.open()
 
     def _exported(self) -> None:
         path = self.export_dialog.written_path
         self.settings.setValue("exportDir", str(Path(path).parent))
-        self.statusBar().showMessage(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}",
-                                     10000)
-
-    # -- drops on the window: a training folder ------------------------------------------
-    def dragEnterEvent(self, event) -> None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if any(u.isLocalFile() and Path(u.toLocalFile()).is_dir() for u in urls):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:
-        folders = [Path(u.toLocalFile()) for u in event.mimeData().urls() if Path(u.toLocalFile()).is_dir()]
-        if folders:
-            event.acceptProposedAction()
-            self.tabs.setCurrentWidget(self.dataPage)
-            self.dataPage.set_folder(str(folders[0]))
+        self.statusLine.info(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}")
 
     # -- settings and shutdown ---------------------------------------------------------------
+    def _stop_and_quit(self) -> None:
+        self._quitting = True
+        self.stop_training()
+        self.train_job.done.connect(self.close)
+
     def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 780)
-        t = self.trainPage
-        t.set_arch(str(s.value("arch", "resnet18")))
-        t.epochsSpin.setValue(int(s.value("epochs", 10)))
-        t.batchSizeSpin.setValue(int(s.value("batchSize", 32)))
-        t.imageSizeSpin.setValue(int(s.value("imageSize", 224)))
-        t.lrSpin.setValue(float(s.value("lr", 1e-3)))
-        t.optimizerCombo.setCurrentText(str(s.value("optimizer", "adamw")))
-        self.dataPage.valSplitSpin.setValue(float(s.value("valSplit", 0.2)))
-        self.predictPage.last_dir = str(s.value("predictDir", ""))
-        folder = str(s.value("dataDir", ""))
-        if folder and Path(folder).is_dir():
-            self.dataPage.set_folder(folder)
+        window_settings.restore(self)
 
     def _save_settings(self) -> None:
-        s, t = self.settings, self.trainPage
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("dataDir", self.dataPage.folder())
-        s.setValue("arch", t.arch())
-        s.setValue("epochs", t.epochsSpin.value())
-        s.setValue("batchSize", t.batchSizeSpin.value())
-        s.setValue("imageSize", t.imageSizeSpin.value())
-        s.setValue("lr", t.lrSpin.value())
-        s.setValue("optimizer", t.optimizerCombo.currentText())
-        s.setValue("valSplit", self.dataPage.valSplitSpin.value())
-        s.setValue("predictDir", self.predictPage.last_dir)
-        s.setValue("weightsDir", self.weights_dir)
-        s.sync()
+        window_settings.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop running jobs cleanly: the engine checkpoints, so the run folder stays valid."""
+        """Ask before stopping a training run; stop jobs cleanly (the engine checkpoints first)."""
+        if self.train_job is not None and self.train_job.is_running() and not self._quitting:
+            event.ignore()
+            self.close_box = ask_to_stop(self, self.trainPage.run_name or "A run", self._stop_and_quit)
+            return
         self._save_settings()
+        self.estimator.shutdown()
         for job in (self.train_job, self.predict_job):
             if job is not None and job.is_running():
                 job.stop()

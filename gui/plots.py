@@ -72,6 +72,12 @@ class TrainingCurves(QWidget):
         self.batch_y.append(self._smooth)
         self._dirty = True
 
+    def show_history(self, rows: list[dict]) -> None:
+        """The epochs a resumed run already trained (their per-batch points are not kept)."""
+        for row in rows:
+            self.add_epoch(row)
+        self.redraw()
+
     def add_epoch(self, row: dict) -> None:
         self.epochs.append(row)
         self._dirty = True

@@ -1,4 +1,8 @@
-"""Predict page: choose a trained run, drop photos or folders, read the table, export the CSV."""
+"""Predict page: choose a trained run, drop photos or folders, read the table, export the CSV.
+
+The whole page is a drop target, not only the drop zone: photos or a folder dropped on the
+table or on the busy progress strip are for prediction, never the training data.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,25 @@ from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.data.discover import IMAGE_SUFFIXES
+from core.predict import IMAGENET_PREFIX
 from core.runs import list_runs
 from gui.drop_zone import DropZone
 from gui.predictions_table import PredictionsTable
+
+
+BASELINE_ARCH = "efficientnet_lite0"
 
 
 class PredictPage(QWidget):
@@ -20,8 +36,15 @@ class PredictPage(QWidget):
     cancelRequested = Signal()
     exportRequested = Signal()
 
+    IDLE_PROGRESS = "No photos being classified"
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.inputs: list[Path] = []  # the files of the last prediction
+        self.failures: list = []
+        self.cancelled = False
+        self._summarised = True  # False while a prediction runs and has not reported its summary
         self.modelCombo = QComboBox()
         self.modelCombo.setObjectName("modelCombo")
         self.modelCombo.setMinimumContentsLength(30)
@@ -48,8 +71,9 @@ class PredictPage(QWidget):
         self.cancelButton.clicked.connect(self.cancelRequested)
         self.predictProgress = QProgressBar()
         self.predictProgress.setObjectName("predictProgress")
-        self.predictProgress.setFormat("%v / %m photos")
+        self.predictProgress.setRange(0, 1)
         self.predictProgress.setValue(0)
+        self.predictProgress.setFormat(self.IDLE_PROGRESS)
         actions = QHBoxLayout()
         actions.addWidget(open_files)
         actions.addWidget(open_folder)
@@ -96,26 +120,51 @@ class PredictPage(QWidget):
         self.modelCombo.clear()
         for run in list_runs(getattr(self, "weights_dir", "weights")):
             self.modelCombo.addItem(run.label, str(run.path))
-        if self.modelCombo.count() == 0:
-            self.modelCombo.setPlaceholderText("No trained runs yet: train one on the Train page")
+        # the untrained baseline every run should beat; its weights come with the app
+        self.modelCombo.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
         i = self.modelCombo.findData(current) if current else -1
-        self.modelCombo.setCurrentIndex(i if i >= 0 else 0)
+        self.modelCombo.setCurrentIndex(max(i, 0))
 
     def model_path(self) -> str | None:
         return self.modelCombo.currentData()
 
-    def set_busy(self, busy: bool, total: int = 0) -> None:
+    # drops anywhere on the page (table, busy strip) are photos to classify
+    def dragEnterEvent(self, event) -> None:
+        if DropZone._local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = DropZone._local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.predictRequested.emit(paths)
+
+    def set_busy(self, busy: bool, total: int = 0, files: list | None = None) -> None:
         self.cancelButton.setEnabled(busy)
         self.dropZone.setEnabled(not busy)
         self.modelCombo.setEnabled(not busy)
         if busy:
             self.predictionsTable.clear_rows()
+            self.inputs, self.failures, self.cancelled = list(files or []), [], False
             self.predictProgress.setRange(0, max(total, 1))
+            self.predictProgress.setFormat("%v / %m photos")
             self.predictProgress.setValue(0)
             self.exportCsvButton.setEnabled(False)
             self.summaryLabel.setText(f"Classifying {total} photo(s)…")
+            self._summarised = False
+        elif not self._summarised:  # the job failed before it finished: say so, not "Classifying"
+            self.predictProgress.setRange(0, 1)
+            self.predictProgress.setValue(0)
+            self.predictProgress.setFormat(self.IDLE_PROGRESS)
+            self.summaryLabel.setText("Nothing classified: the prediction failed (see the message).")
 
     def show_summary(self, preds: list, failures: list, classes: list[str], cancelled: bool) -> None:
+        self.failures, self.cancelled = list(failures), cancelled
+        self._summarised = True
+        if cancelled:
+            self.predictProgress.setFormat("%v / %m photos (cancelled)")
         counts = Counter(classes[p.label] for p in preds)
         text = f"{len(preds)} photo(s): " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
         if failures:
@@ -123,5 +172,7 @@ class PredictPage(QWidget):
             text += f" · skipped {len(failures)} unreadable: {names}{'…' if len(failures) > 3 else ''}"
         if cancelled:
             text += " · cancelled"
+        if failures or cancelled:
+            text += " · no CSV can be exported until every photo is classified"
         self.summaryLabel.setText(text)
         self.exportCsvButton.setEnabled(bool(preds))

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from core.errors import InputError
+from core.failures import describe_failure
 from core.predict import load_run, predict_files
 from core.training.engine import Trainer, resume  # imported here, not in the worker: imports hold the GIL
 
@@ -70,9 +71,9 @@ class _Job(QObject):
             self.work()
         except InputError as exc:
             self.post("failed", str(exc))
-        except Exception as exc:  # shown to the user; the app keeps running
+        except Exception as exc:  # shown to the user in one sentence; the app keeps running
             traceback.print_exc()
-            self.post("failed", f"{type(exc).__name__}: {exc}")
+            self.post("failed", describe_failure(exc))
 
     def _drain(self) -> None:
         finished = self.thread is not None and self.thread.isFinished()  # read first: nothing posted is lost
@@ -101,17 +102,18 @@ class TrainJob(_Job):
 
     event = Signal(object)
 
-    def __init__(self, config=None, resume_dir: str | None = None) -> None:
+    def __init__(self, config=None, resume_dir: str | None = None, epochs: int | None = None) -> None:
         super().__init__()
         self.config = config
         self.resume_dir = resume_dir
+        self.epochs = epochs  # with resume_dir: train to this many epochs in all
 
     def work(self) -> None:
         def report(e) -> None:
             self.post("event", e)
 
         if self.resume_dir:
-            resume(self.resume_dir, report, self.stop_event)
+            resume(self.resume_dir, report, self.stop_event, epochs=self.epochs)
         else:
             Trainer(self.config, report, self.stop_event).run()
 
@@ -145,3 +147,18 @@ class PredictJob(_Job):
                                         progress=lambda d, t: self.post("progress", d, t),
                                         should_stop=self.stop_event.is_set, on_batch=on_batch)
         self.post("finishedWith", preds, failures)
+
+
+class EstimateJob(_Job):
+    """Times a few batches of one architecture on this computer (core.estimate caches the result)."""
+
+    ready = Signal(object)  # core.estimate.Rates
+
+    def __init__(self, arch: str, image_size: int, batch_size: int, train: bool) -> None:
+        super().__init__()
+        self.args = (arch, image_size, batch_size, train)
+
+    def work(self) -> None:
+        from core.estimate import measure_rates
+
+        self.post("ready", measure_rates(*self.args))

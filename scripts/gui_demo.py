@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+
+T_PROCESS = time.perf_counter()
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
@@ -59,9 +61,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--predict", type=Path, help="a folder to classify after training")
-    ap.add_argument("--arch", default="resnet18")
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--image-size", type=int, default=128)
+    ap.add_argument("--arch", help="default: the window's own default (a new user's choice)")
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--image-size", type=int)
+    ap.add_argument("--csv", type=Path, help="after --predict, write the submission CSV here")
     ap.add_argument("--size", default="1280x800", help="window size WxH")
     ap.add_argument("--out", type=Path, default=Path("shots"))
     ap.add_argument("--weights", type=Path, default=None)
@@ -75,6 +78,8 @@ def main() -> None:
     window = MainWindow(weights_dir=weights)
     window.resize(w, h)
     window.show()
+    app.processEvents()
+    print(f"window shown {time.perf_counter() - T_PROCESS:.1f} s after the process started")
     args.out.mkdir(parents=True, exist_ok=True)
     meter = GapMeter()
     import gc
@@ -92,9 +97,15 @@ def main() -> None:
 
     window.dataPage.set_folder(str(args.data))
     window.grab().save(str(args.out / f"data-{args.size}.png"))
-    window.trainPage.set_arch(args.arch)
-    window.epochsSpin.setValue(args.epochs)
-    window.imageSizeSpin.setValue(args.image_size)
+    if args.arch:
+        window.trainPage.set_arch(args.arch)
+    if args.epochs:
+        window.epochsSpin.setValue(args.epochs)
+    if args.image_size:
+        window.imageSizeSpin.setValue(args.image_size)
+    arch, epochs = window.trainPage.arch(), window.epochsSpin.value()
+    print(f"training {arch}, start {window.trainPage.startCombo.start()}, {epochs} epochs, "
+          f"{window.imageSizeSpin.value()} px")
     window.tabs.setCurrentWidget(window.trainPage)
     meter.timer.start()
     meter.reset()
@@ -106,7 +117,7 @@ def main() -> None:
     train_gap, train_ticks, train_s = meter.max_gap, meter.ticks, time.perf_counter() - t0
     window.grab().save(str(args.out / f"train-{args.size}.png"))
     print("gaps over 50 ms (s since start, ms):", meter.long_gaps[:10])
-    print(f"trained {args.arch} for {args.epochs} epochs in {train_s:.0f} s: run {run_dir}")
+    print(f"trained {arch} for {epochs} epochs in {train_s:.0f} s: run {run_dir}")
     print(f"GUI thread while training: longest gap between 10 ms timer ticks {train_gap * 1000:.0f} ms "
           f"({train_ticks} ticks)")
 
@@ -120,6 +131,12 @@ def main() -> None:
         print(f"classified {rows} photos in {time.perf_counter() - t0:.1f} s; longest GUI gap "
               f"{meter.max_gap * 1000:.0f} ms ({meter.ticks} ticks)")
         window.grab().save(str(args.out / f"predict-{args.size}.png"))
+        if args.csv:
+            from core.export import write_submission
+
+            n = write_submission(args.csv, window.predictPage.predictionsTable.predictions)
+            print(f"wrote {n} rows to {args.csv}")
+    print(f"from process start to here: {time.perf_counter() - T_PROCESS:.0f} s")
     window.close()
 
 

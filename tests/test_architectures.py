@@ -12,22 +12,32 @@ from torch import nn
 
 from core.cli import main as cli_main
 from core.models.pretrained import PretrainedWeightsUnavailable, weights_file
-from core.models.registry import ARCHS, arch_info, build_model, complexity
+from core.models.registry import ARCHS, arch_info, build_model
+from core.models.stats import complexity
 
-TORCHVISION_KEYS = [k for k, s in ARCHS.items() if s.has_pretrained]
+TORCHVISION_KEYS = [k for k, s in ARCHS.items() if s.source == "torchvision"]
 
 
 @pytest.mark.parametrize("key", TORCHVISION_KEYS)
 def test_param_counts_equal_torchvision(key):
-    ours = sum(p.numel() for p in build_model(key, 2).parameters())
-    theirs = sum(p.numel() for p in torchvision.models.get_model(key, num_classes=2).parameters())
+    with torch.device("meta"):  # shapes only: no memory, no initialisation
+        ours = sum(p.numel() for p in build_model(key, 2).parameters())
+        theirs = sum(p.numel() for p in torchvision.models.get_model(key, num_classes=2).parameters())
     assert ours == theirs == arch_info(key)["params"]
 
 
-def test_known_param_counts():
-    assert arch_info("resnet18")["params"] == 11_177_538
-    assert arch_info("resnet50")["params"] == 23_512_130
-    assert arch_info("resnext50_32x4d")["params"] == 22_984_002
+@pytest.mark.parametrize("key,published", [
+    ("resnet18", 11_689_512), ("resnet50", 25_557_032), ("resnext50_32x4d", 25_028_904),
+    ("efficientnet_lite0", 4_652_008), ("efficientnet_lite2", 6_092_072),
+])
+def test_param_counts_equal_the_published_imagenet_counts(key, published):
+    """torchvision's and timm's documented counts for the 1000-class models, not our own code's."""
+    assert complexity(key, 1000)[0] == published
+
+
+def test_two_class_counts_follow_from_the_head():
+    # resnet18: 1000-class count less the head (512*1000 + 1000) plus a 2-class head (512*2 + 2)
+    assert arch_info("resnet18")["params"] == 11_689_512 - 513_000 + 1_026 == 11_177_538
 
 
 def test_flops_are_measured_and_scale_with_depth():
@@ -40,21 +50,21 @@ def test_flops_are_measured_and_scale_with_depth():
 
 
 def test_complexity_is_measured_once_then_read_from_the_cache(monkeypatch):
-    from core.models import registry
+    from core.models import stats
 
-    registry.complexity.cache_clear()
-    first = registry.complexity("resnet34")
-    assert registry._stats_file().is_file()
-    registry.complexity.cache_clear()
-    monkeypatch.setattr(registry, "_measure", lambda *a: (_ for _ in ()).throw(AssertionError("measured again")))
-    assert registry.complexity("resnet34") == first
+    stats.complexity.cache_clear()
+    first = stats.complexity("resnet34")
+    assert stats._stats_file().is_file()
+    stats.complexity.cache_clear()
+    monkeypatch.setattr(stats, "_measure", lambda *a: (_ for _ in ()).throw(AssertionError("measured again")))
+    assert stats.complexity("resnet34") == first
 
 
 @pytest.mark.parametrize("key", list(ARCHS))
 def test_forward_backward_small_batch(key):
     torch.manual_seed(0)
     model = build_model(key, num_classes=2)
-    x = torch.randn(2, 3, 64, 64)
+    x = torch.randn(2, 3, 32, 32)  # enough for every stage (the deepest reach 1x1); 4x cheaper than 64
     out = model(x)
     assert out.shape == (2, 2)
     out.sum().backward()
@@ -115,7 +125,7 @@ def test_pretrained_loads_cached_file(tmp_path, monkeypatch):
         raise AssertionError("tried to download although the file is cached")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
-    model = build_model("resnet18", num_classes=2, pretrained=True)
+    model = build_model("resnet18", num_classes=2, weights="imagenet")
     got = model.state_dict()
     for key in ("conv1.weight", "layer3.1.bn2.running_mean", "layer4.0.downsample.0.weight"):
         assert torch.equal(got[key], state[key])
@@ -130,15 +140,18 @@ def test_pretrained_offline_error_names_file_and_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     with pytest.raises(PretrainedWeightsUnavailable) as info:
-        build_model("resnet50", pretrained=True)
+        build_model("resnet50", weights="imagenet")
     msg = str(info.value)
     assert weights_file("resnet50").name in msg
     assert str(tmp_path / "hub" / "checkpoints") in msg
+    assert "98 MB" in msg  # how big
+    assert "efficientnet_lite0" in msg and "from scratch" in msg  # the way on
+    assert "\n" not in msg and "weights_only=False" not in msg
 
 
 def test_lenet_and_plain_refuse_pretrained():
     with pytest.raises(ValueError, match="no ImageNet weights"):
-        build_model("lenet", pretrained=True)
+        build_model("lenet", weights="imagenet")
 
 
 def test_cli_archs_table_and_json(capsys):

@@ -45,7 +45,7 @@ def test_predict_csv_matches_core_predictions(trained_run, tmp_path, capsys):
     assert text.startswith("id,label\n") and ids == [1, 2, 3, 10, 11]
     lm = load_run(run)
     preds, failures = predict_files(lm, collect_images([tmp_path / "test"]))
-    assert not failures and text == format_submission(preds)
+    assert not failures and text == format_submission(preds, lm.classes)
     correct = sum((int(line.split(",")[1]) == 1) == (truth[i] == "dog")
                   for i, line in zip(ids, text.splitlines()[1:]))
     assert correct >= 4  # a trained model, not a coin

@@ -53,39 +53,40 @@ def test_checkpoint_loading_never_runs_code(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with open(tmp_path / runs.CHECKPOINT_FILE, "wb") as f:
         pickle.dump({"model": _Payload()}, f)
-    with pytest.raises(InputError, match="cannot read checkpoint"):
+    with pytest.raises(InputError, match="cannot resume from .*holds objects other than tensors"):
         runs.load_checkpoint(tmp_path)
     assert not (tmp_path / "PWNED").exists()
 
 
+CD = ["cat", "dog"]
 PREDS = [Prediction(Path("t/10.jpg"), [0.2, 0.8]), Prediction(Path("t/2.jpg"), [0.999, 0.001]),
          Prediction(Path("t/1.jpg"), [0.4, 0.6])]
 
 
 def test_competition_format_exact_bytes():
-    assert format_submission(PREDS, "competition") == "id,label\n1,1\n2,0\n10,1\n"
+    assert format_submission(PREDS, CD, "competition") == "id,label\n1,1\n2,0\n10,1\n"
 
 
 def test_noheader_format_exact_bytes():
-    assert format_submission(PREDS, "noheader") == "1,1\n2,0\n10,1\n"
+    assert format_submission(PREDS, CD, "noheader") == "1,1\n2,0\n10,1\n"
 
 
 def test_proba_format_exact_bytes_clipped():
-    assert format_submission(PREDS, "proba") == "id,label\n1,0.600000\n2,0.005000\n10,0.800000\n"
+    assert format_submission(PREDS, CD, "proba") == "id,label\n1,0.600000\n2,0.005000\n10,0.800000\n"
 
 
 def test_submission_needs_numeric_unique_ids(tmp_path):
     with pytest.raises(InputError, match="cat.3.jpg"):
-        format_submission([Prediction(Path("cat.3.jpg"), [0.5, 0.5])])
+        format_submission([Prediction(Path("cat.3.jpg"), [0.5, 0.5])], CD)
     with pytest.raises(InputError, match="share id 7"):
-        format_submission([Prediction(Path("a/7.jpg"), [1, 0]), Prediction(Path("b/7.png"), [1, 0])])
+        format_submission([Prediction(Path("a/7.jpg"), [1, 0]), Prediction(Path("b/7.png"), [1, 0])], CD)
 
 
 def test_write_submission_atomic_and_readable_error(tmp_path):
     out = tmp_path / "sub.csv"
-    assert write_submission(out, PREDS) == 3
+    assert write_submission(out, PREDS, CD) == 3
     assert out.read_bytes() == b"id,label\n1,1\n2,0\n10,1\n"
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     with pytest.raises(InputError, match="cannot write .*not-a-folder"):
-        write_submission(blocker / "sub.csv", PREDS)
+        write_submission(blocker / "sub.csv", PREDS, CD)

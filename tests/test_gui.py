@@ -15,7 +15,7 @@ from core import runs
 from core.data.discover import collect_images
 from core.export import format_submission
 from core.predict import load_run, predict_files
-from core.training import engine
+from core.training import loop
 from gui.main_window import MainWindow
 
 TRAIN_TIMEOUT_MS = 120_000
@@ -70,7 +70,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     data = write_flat(tmp_path / "train", 24)
     (data / "cat.500.jpg").write_text("not a photo")
     _configure_tiny_run(window, data)
-    assert "<b>49</b> photos" in window.dataPage.summaryLabel.text()  # the bad file is found at decode time
+    assert "<b>49</b> image files" in window.dataPage.summaryLabel.text()  # the bad file is found at decode time
 
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
@@ -81,6 +81,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     assert len(window.trainPage.curves.batch_curve.getData()[0]) >= 1
     for curve in (window.trainPage.curves.train_loss_curve, window.trainPage.curves.val_acc_curve):
         assert len(curve.getData()[0]) == 1
+    assert "<b>48</b> readable, <b>1</b> unreadable" in window.dataPage.summaryLabel.text()
     assert window.dataPage.skippedTable.rowCount() == 1
     assert window.dataPage.skippedTable.item(0, 0).text() == "cat.500.jpg"
     assert window.modelCombo.currentData() == str(run_dir)  # the run just trained is selected
@@ -94,9 +95,12 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     assert table.rowCount() == 3
     names = {table.item(r, 1).text() for r in range(3)}
     assert names == {"1.jpg", "2.jpg", "3.jpg"}
+    # each row shows what the model says of that photo, as catdog predict computes it
+    reference = {p.path.name: p for p in predict_files(load_run(run_dir), sorted(test_dir.iterdir()))[0]}
     for r in range(3):
-        assert table.item(r, 2).text() in ("cat", "dog")
-        assert 0.5 <= table.item(r, 3).data(Qt.ItemDataRole.UserRole) <= 1.0
+        want = reference[table.item(r, 1).text()]
+        assert table.item(r, 2).text() == ["cat", "dog"][want.label]
+        assert table.item(r, 3).data(Qt.ItemDataRole.UserRole) == pytest.approx(want.confidence, abs=1e-6)
         assert not table.item(r, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
 
     out = tmp_path / "submission.csv"
@@ -111,11 +115,11 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     assert not dialog.isVisible()
     expected, failures = predict_files(load_run(run_dir), collect_images([test_dir]))
     assert not failures
-    assert out.read_text() == format_submission(expected)
+    assert out.read_text() == format_submission(expected, ["cat", "dog"])
 
 
 def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "BATCH_EVENT_INTERVAL_S", 0.0)
+    monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)
     data = write_flat(tmp_path / "train", 48)
     _configure_tiny_run(window, data, epochs=30)
     window.train_job = None
@@ -136,21 +140,24 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
 
     # Resume from the window: the run continues in the same folder and finishes all 30 epochs
     window.train_job = None
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(run_dir))
+    window.epochsSpin.setValue(3)  # the form is set back to the run's own settings on resume
+    qtbot.mouseClick(window.trainPage.resumeButton, Qt.MouseButton.LeftButton)
+    dialog = window.resume_dialog
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "stopped"
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
-        qtbot.mouseClick(window.trainPage.resumeButton, Qt.MouseButton.LeftButton)
-    assert finished.args[0] == str(run_dir)
+        dialog.buttons.accepted.emit()
+    assert finished.args[0] == str(run_dir) and window.epochsSpin.value() == 30
     meta = runs.read_meta(run_dir)
     assert meta["status"] == "finished" and meta["epochs_done"] == 30 and meta["resumed"] == 1
 
 
 def test_folder_dropped_on_window_becomes_training_data(window, tmp_path):
     data = write_flat(tmp_path / "photos", 3)
-    window.tabs.setCurrentWidget(window.predictPage)
+    window.tabs.setCurrentWidget(window.trainPage)
     _drop(window, [data])
     assert window.dataPathEdit.text() == str(data)
     assert window.tabs.currentWidget() is window.dataPage
-    assert "<b>6</b> photos" in window.dataPage.summaryLabel.text()
+    assert "<b>6</b> image files" in window.dataPage.summaryLabel.text()
 
 
 def test_bad_folder_shows_error_and_app_keeps_running(window, qtbot, tmp_path):

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from conftest import write_flat
 from core import runs
 from core.errors import InputError
-from core.training import engine
+from core.training import engine, loop
 from core.training import events as ev
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
@@ -68,7 +68,7 @@ def _stop_at(global_step: int, trainer_holder: list):
 
 
 def test_stop_mid_epoch_then_resume_matches_uninterrupted(tmp_path, flat_data, monkeypatch):
-    monkeypatch.setattr(engine, "BATCH_EVENT_INTERVAL_S", 0.0)  # report every batch, so we stop at an exact one
+    monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)  # report every batch, so we stop at an exact one
     full = Trainer(tiny_config(flat_data, tmp_path / "a", epochs=3)).run()
     full_meta = runs.read_meta(tmp_path / "a" / "run")
 
@@ -106,7 +106,7 @@ def test_failure_is_reported_and_recorded(tmp_path, flat_data, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("simulated crash in the middle of an epoch")
 
-    monkeypatch.setattr(engine, "train_step", boom)
+    monkeypatch.setattr(loop, "train_step", boom)
     with pytest.raises(RuntimeError):
         Trainer(tiny_config(flat_data, tmp_path / "w"), events.append).run()
     failed = [e for e in events if isinstance(e, ev.Failed)]
@@ -126,8 +126,8 @@ def test_stop_flag_during_decoding_ends_quietly(tmp_path):
 def test_config_validation_names_the_flag():
     with pytest.raises(InputError, match="--arch nope"):
         TrainConfig(data="x", arch="nope").validate()
-    with pytest.raises(InputError, match="--pretrained: lenet"):
-        TrainConfig(data="x", arch="lenet", pretrained=True).validate()
+    with pytest.raises(InputError, match="--weights imagenet: lenet"):
+        TrainConfig(data="x", arch="lenet", weights="imagenet").validate()
 
 
 def test_prefetched_batches_equal_inline_batches():

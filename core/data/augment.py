@@ -14,8 +14,7 @@ import math
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402 (re-exported)
 #: cached square side for a given model input size (256 for 224, as in Resize(256)+CenterCrop(224))
 CACHE_RATIO = 256 / 224
 

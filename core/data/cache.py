@@ -2,15 +2,18 @@
 
 Up to a memory budget the pixels live in RAM; beyond it (the full 25,000-photo set at
 224 px is about 5 GB) they go to a numpy memmap in the user's cache folder, which the OS
-pages in as needed, and which later runs on the same files and size reuse. Decoding runs
+pages in as needed, and which later runs on the same files and size reuse. Its blocks are
+reserved before decoding; where the disk cannot hold it, photos are decoded per batch. Decoding runs
 on a thread pool: Pillow releases the GIL while it decodes and resizes, so all cores work.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,9 @@ import numpy as np
 
 from core.atomic import write_text_atomic
 from core.data.decode import UnreadableImage, decode_square
+from core.data.on_demand import DecodedOnDemand, Discard
 from core.paths import cache_root
+from core.processes import pid_alive
 
 ProgressFn = Callable[[int, int], None]
 
@@ -56,8 +61,11 @@ class PixelCache:
 def _fingerprint(paths: Sequence[Path], side: int) -> str:
     h = hashlib.sha256(f"v1:{side}".encode())
     for p in paths:
-        st = p.stat()
-        h.update(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        try:
+            st = p.stat()
+        except OSError:  # a broken or looping link: decoding names it, the key just has to be stable
+            st = p.lstat()
+        h.update(f"{os.path.realpath(p)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:24]
 
 
@@ -106,7 +114,11 @@ def build_cache(
         return _finish(pixels, paths, bad, None)
 
     folder = cache_dir or default_cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return _on_demand(paths, side, workers, progress, should_stop)
+    remove_stale_temp_files(folder)
     key = _fingerprint(paths, side)
     data_file, index_file = folder / f"{key}.npy", folder / f"{key}.json"
     if data_file.exists() and index_file.exists():  # the index is written last: its presence means complete
@@ -117,7 +129,12 @@ def build_cache(
                 progress(n, n)
             return _finish(pixels, paths, [tuple(f) for f in index["failures"]], data_file)
     tmp_file = folder / f".{key}.{os.getpid()}.npy.tmp"
-    pixels = np.lib.format.open_memmap(tmp_file, mode="w+", dtype=np.uint8, shape=(n, side, side, 3))
+    try:
+        pixels = np.lib.format.open_memmap(tmp_file, mode="w+", dtype=np.uint8, shape=(n, side, side, 3))
+        reserve(tmp_file)  # a sparse file on a full disk would die with SIGBUS on the first page it writes
+    except OSError:
+        tmp_file.unlink(missing_ok=True)
+        return _on_demand(paths, side, workers, progress, should_stop)
     try:
         bad = _decode_into(pixels, paths, side, workers, progress, should_stop)
         pixels.flush()
@@ -128,6 +145,30 @@ def build_cache(
         raise
     write_text_atomic(index_file, json.dumps({"failures": bad}))
     return _finish(np.load(data_file, mmap_mode="r"), paths, bad, data_file)
+
+
+def reserve(path: Path) -> None:
+    """Allocate the file's blocks now (OSError ENOSPC if the disk cannot hold it)."""
+    size = path.stat().st_size
+    if hasattr(os, "posix_fallocate"):
+        with open(path, "r+b") as f:
+            os.posix_fallocate(f.fileno(), 0, size)
+    elif shutil.disk_usage(path.parent).free < size:
+        raise OSError(errno.ENOSPC, "not enough free space for the pixel cache", str(path))
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """``.KEY.PID.npy.tmp`` left by a process that was killed while it decoded."""
+    for tmp in folder.glob(".*.npy.tmp"):
+        pid = tmp.name.split(".")[-3]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _on_demand(paths, side, workers, progress, should_stop) -> PixelCache:
+    """Neither RAM nor disk can hold the pixels: check every photo once, then decode per batch."""
+    bad = _decode_into(Discard(), paths, side, workers, progress, should_stop)
+    return _finish(DecodedOnDemand(paths, side, workers), paths, bad, None)
 
 
 def _finish(pixels, paths, bad, on_disk) -> PixelCache:

@@ -10,8 +10,12 @@ photo is much larger than needed.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import warnings
 from pathlib import Path
+from struct import error as struct_error
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -45,12 +49,27 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im if im.mode == "RGB" else im.convert("RGB")
 
 
+def check_file(path: Path) -> None:
+    """UnreadableImage unless ``path`` is a non-empty regular file (links followed) we may open."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnreadableImage("symbolic link loop") from None
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise UnreadableImage(f"broken symbolic link (to {os.readlink(path)}, which does not exist)") from None
+        raise UnreadableImage(f"cannot open: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableImage("not a regular file")
+    if st.st_size == 0:
+        raise UnreadableImage("empty file")
+
+
 def decode_square(path: str | Path, side: int) -> np.ndarray:
     """(side, side, 3) uint8 pixels of the photo at ``path``, or UnreadableImage."""
     path = Path(path)
     try:
-        if path.stat().st_size == 0:
-            raise UnreadableImage("empty file")
+        check_file(path)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
@@ -66,5 +85,11 @@ def decode_square(path: str | Path, side: int) -> np.ndarray:
         raise UnreadableImage(f"decompression bomb refused ({exc})") from None
     except UnidentifiedImageError:
         raise UnreadableImage("not an image (unknown or damaged format)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise UnreadableImage(f"cannot open: {exc.strerror}") from None
         raise UnreadableImage(f"truncated or corrupt ({exc})") from None
+    except (SyntaxError, ValueError, EOFError, MemoryError, struct_error) as exc:
+        raise UnreadableImage(f"truncated or corrupt ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file can trip any decoder plugin: still just an unreadable photo
+        raise UnreadableImage(f"cannot decode ({type(exc).__name__}: {exc})") from None

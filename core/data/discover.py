@@ -3,19 +3,30 @@
 * Kaggle flat: ``cat.123.jpg``, ``dog.45.jpg``; the class is the name before the first dot.
 * One sub-folder per class: ``cat/``, ``dog/`` (or ``cats/``, ``dogs/``, any names).
 
-Class indices are the sorted class names, so cat = 0 and dog = 1 as the submission wants.
+Class indices are the sorted class names. Hidden and system folders are never classes.
+When a folder holds both layouts (a Kaggle folder with a stray ``test/`` inside), the one
+with the photos wins and what was left out is listed; when that is not clear, it refuses
+rather than guess. Training, evaluation and the window all use this one rule.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.data.walk import (
+    IMAGE_SUFFIXES,
+    image_files,
+    is_image_name,
+    natural_key,
+    sub_folders,
+)
 from core.errors import InputError
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+__all__ = ["IMAGE_SUFFIXES", "DatasetIndex", "Sample", "collect_images", "discover", "is_image_name",
+           "natural_key"]
+CLEAR_MAJORITY = 4  # one layout must hold this many times the photos of the other to win
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,8 @@ class DatasetIndex:
     layout: str  # "flat" or "folders"
     classes: list[str]
     samples: list[Sample]
-    ignored: list[tuple[Path, str]] = field(default_factory=list)  # files with no usable class
+    ignored: list[tuple[Path, str]] = field(default_factory=list)  # files and folders left out, and why
+    warnings: list[str] = field(default_factory=list)  # filled once the photos are decoded
 
     def counts(self) -> dict[str, int]:
         c = Counter(s.label for s in self.samples)
@@ -41,21 +53,8 @@ class DatasetIndex:
     def summary(self) -> str:
         per_class = ", ".join(f"{n} {name}" for name, n in self.counts().items())
         layout = "Kaggle flat names (cat.N.jpg)" if self.layout == "flat" else "one sub-folder per class"
-        return f"{self.root}: {len(self.samples)} images in {len(self.classes)} classes ({per_class}); layout: {layout}"
-
-
-def is_image_name(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
-
-
-def natural_key(path: Path) -> list:
-    """Sort 2.jpg before 10.jpg, and cat.2.jpg before cat.10.jpg."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
-
-
-def _image_files(folder: Path, recursive: bool = False) -> list[Path]:
-    it = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted((p for p in it if p.is_file() and is_image_name(p)), key=natural_key)
+        text = f"{self.root}: {len(self.samples)} images in {len(self.classes)} classes ({per_class}); layout: {layout}"
+        return text + "".join(f"\nwarning: {w}" for w in self.warnings)
 
 
 def _flat_class(path: Path) -> str | None:
@@ -63,6 +62,28 @@ def _flat_class(path: Path) -> str | None:
     if len(parts) < 3 or not parts[0] or parts[0].isdigit():
         return None
     return parts[0].lower()
+
+
+def _count(n: int) -> str:
+    return f"{n} photo{'s' if n != 1 else ''}"
+
+
+def _choose_layout(root: Path, n_flat: int, by_dir: dict[str, list[Path]], flat_classes: set) -> str:
+    """'flat' or 'folders' for a folder that may hold both; InputError when it is not clear."""
+    n_dir = sum(len(f) for f in by_dir.values())
+    flat_ok, folders_ok = len(flat_classes) >= 2, len(by_dir) >= 2
+    if not n_flat:
+        return "folders"
+    if not by_dir:
+        return "flat"
+    if flat_ok and (not folders_ok or n_flat >= CLEAR_MAJORITY * n_dir):
+        return "flat"
+    if folders_ok and (not flat_ok or n_dir >= CLEAR_MAJORITY * n_flat):
+        return "folders"
+    raise InputError(
+        f"{root} holds both Kaggle flat names ({_count(n_flat)} like cat.1.jpg) and sub-folders "
+        f"({', '.join(f'{d}/' for d in by_dir)}: {_count(n_dir)}); it is not clear which to train on: "
+        f"move one of them out")
 
 
 def discover(root: str | Path) -> DatasetIndex:
@@ -73,28 +94,29 @@ def discover(root: str | Path) -> DatasetIndex:
     if not root.is_dir():
         raise InputError(f"{root} is not a folder: expected a folder of cat.N.jpg / dog.N.jpg or cat/ and dog/ sub-folders")
 
-    class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
-    by_dir = {d.name: _image_files(d, recursive=True) for d in class_dirs}
+    folders, system = sub_folders(root)
+    by_dir = {d.name: image_files(d, recursive=True) for d in folders}
     by_dir = {name: files for name, files in by_dir.items() if files}
-    flat_files = _image_files(root)
+    flat_files = image_files(root)
+    labelled = [(p, _flat_class(p)) for p in flat_files]
+    flat_classes = {c for _, c in labelled if c}
     ignored: list[tuple[Path, str]] = []
+    for d in system:
+        n = len(image_files(d, recursive=True))
+        if n:
+            ignored.append((d, f"hidden or system folder ({_count(n)}): never a class"))
 
-    if len(by_dir) >= 2 or (by_dir and not flat_files):
-        layout = "folders"
+    layout = _choose_layout(root, sum(1 for _, c in labelled if c), by_dir, flat_classes)
+    if layout == "folders":
         classes = sorted(by_dir)
         samples = [Sample(p, classes.index(name)) for name in classes for p in by_dir[name]]
         ignored += [(p, "loose file next to the class folders") for p in flat_files]
     else:
-        layout = "flat"
-        labelled: list[tuple[Path, str]] = []
-        for p in flat_files:
-            cls = _flat_class(p)
-            if cls is None:
-                ignored.append((p, "no class in the name (expected e.g. cat.12.jpg)"))
-            else:
-                labelled.append((p, cls))
-        classes = sorted({cls for _, cls in labelled})
-        samples = [Sample(p, classes.index(cls)) for p, cls in labelled]
+        classes = sorted(flat_classes)
+        samples = [Sample(p, classes.index(c)) for p, c in labelled if c]
+        ignored += [(p, "no class in the name (expected e.g. cat.12.jpg)") for p, c in labelled if not c]
+        why = "ignored: the training photos are the flat cat.N.jpg files"
+        ignored += [(root / name, f"sub-folder ({_count(len(files))}) {why}") for name, files in by_dir.items()]
 
     expected = "expected cat.N.jpg / dog.N.jpg files or one sub-folder of images per class"
     if not samples:
@@ -105,13 +127,16 @@ def discover(root: str | Path) -> DatasetIndex:
 
 
 def collect_images(paths: list[str | Path]) -> list[Path]:
-    """Image files named directly or found in the given folders (recursively), for prediction."""
+    """Image files named directly or found in the given folders (recursively), for prediction.
+
+    A named file that is a broken link is kept: decoding names it as unreadable.
+    """
     found: list[Path] = []
     for raw in paths:
         p = Path(raw).expanduser()
         if p.is_dir():
-            found += _image_files(p, recursive=True)
-        elif p.is_file():
+            found += image_files(p, recursive=True)
+        elif p.is_file() or p.is_symlink():
             found.append(p)
         else:
             raise InputError(f"{p} does not exist")

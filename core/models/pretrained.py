@@ -2,7 +2,7 @@
 
 Weights live where torchvision itself caches them (``$TORCH_HOME/hub/checkpoints``), so a
 file a learner already downloaded for the course notes is found and reused. Offline with
-no cached file, the error names the exact file and folder to put it in.
+no cached file, the error says which file, how big, which folder, and the way on.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import torch
 from torch import nn
 from torchvision.models import get_model, get_model_weights
 
+from core.models.weights_errors import PretrainedWeightsUnavailable
 
-class PretrainedWeightsUnavailable(RuntimeError):
-    """The ImageNet weights are neither cached nor downloadable right now."""
+__all__ = ["PretrainedWeightsUnavailable", "weights_file", "weights_megabytes", "build_pretrained",
+           "build_imagenet_classifier"]
 
 
 def default_weights(torchvision_name: str):
@@ -31,6 +32,11 @@ def weights_file(torchvision_name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(url).path)
 
 
+def weights_megabytes(torchvision_name: str) -> float | None:
+    """Download size in MB, as torchvision's weights metadata states it."""
+    return default_weights(torchvision_name).meta.get("_file_size")
+
+
 def load_imagenet_state_dict(torchvision_name: str, progress: bool = False) -> dict[str, torch.Tensor]:
     """Read the cached ImageNet state dict, downloading it first if it is missing."""
     weights = default_weights(torchvision_name)
@@ -39,17 +45,26 @@ def load_imagenet_state_dict(torchvision_name: str, progress: bool = False) -> d
         # Same cache path and download code torchvision uses; never unpickles code.
         return weights.get_state_dict(progress=progress, weights_only=True, map_location="cpu")
     except Exception as exc:  # network down, proxy, partial file, bad pickle
+        size = weights_megabytes(torchvision_name)
+        size_text = f", {size:.0f} MB" if size else ""
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}" if str(exc) else type(exc).__name__
         raise PretrainedWeightsUnavailable(
-            f"ImageNet weights for {torchvision_name} are not available: {path.name} is not in "
-            f"{path.parent} and downloading it failed ({type(exc).__name__}: {exc}). "
-            f"Copy {path.name} into {path.parent} (or set TORCH_HOME) and try again."
-        ) from exc
+            f"ImageNet weights for {torchvision_name} are not on this computer and could not be downloaded "
+            f"({reason}). Put {path.name} ({weights.url}{size_text}) in {path.parent}, or choose "
+            f"efficientnet_lite0, whose ImageNet weights are installed, or train from scratch") from None
+
+
+def build_imagenet_classifier(torchvision_name: str) -> nn.Module:
+    """The 1000-class ImageNet model with its weights."""
+    model = get_model(torchvision_name, weights=None)
+    model.load_state_dict(load_imagenet_state_dict(torchvision_name))
+    return model
 
 
 def build_pretrained(torchvision_name: str, num_classes: int) -> nn.Module:
     """torchvision model with ImageNet weights and a fresh classifier for num_classes."""
-    state = load_imagenet_state_dict(torchvision_name)
-    model = get_model(torchvision_name, weights=None)
-    model.load_state_dict(state)
-    model.fc = nn.Linear(model.fc.in_features, num_classes)
+    from core.models.heads import replace_head
+
+    model = build_imagenet_classifier(torchvision_name)
+    replace_head(model, num_classes)
     return model

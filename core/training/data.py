@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from core.data.augment import cache_side
 from core.data.cache import PixelCache, build_cache
-from core.data.discover import DatasetIndex, discover
+from core.data.classes import balance_warnings, match_classes
+from core.data.discover import DatasetIndex, Sample, discover
 from core.data.split import stratified_split
 from core.errors import InputError
 from core.training.config import TrainConfig
+from core.training.split_record import fingerprint, make_record, restore
 
 
 @dataclass
@@ -24,6 +26,13 @@ class PreparedData:
     train_idx: np.ndarray
     val_idx: np.ndarray
     classes: list[str]
+    split: dict  # the photo list and split, for split.json (see split_record.py)
+    note: str = ""  # said to the user: e.g. that a resume continues on the recorded split
+
+    @property
+    def warnings(self) -> list[str]:
+        """Classes with too few readable photos (also in the data summary and meta.json)."""
+        return self.index.warnings
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
@@ -32,17 +41,25 @@ class PreparedData:
 
 
 def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> PreparedData:
+                 should_stop: Callable[[], bool] | None = None, recorded: dict | None = None) -> PreparedData:
+    """Discover, split (or take the ``recorded`` split of a resumed run), decode once."""
     index = discover(cfg.data)
     samples = list(index.samples)
-    if cfg.val_dir:
+    note = ""
+    if recorded is not None and recorded["fingerprint"] != fingerprint(samples, index.classes, index.root) \
+            and not cfg.val_dir:
+        if recorded.get("classes", index.classes) != index.classes:
+            raise InputError(f"cannot resume: {cfg.data} now has classes {index.classes}, the run was trained on "
+                             f"{recorded.get('classes')}; start a new run")
+        samples, train_idx, val_idx = restore(recorded, index.root)
+        note = (f"{cfg.data} changed since this run started ({len(index.samples)} photos now, "
+                f"{len(samples)} then); continuing on the run's recorded photos and split")
+    elif cfg.val_dir:
         val_index = discover(cfg.val_dir)
-        if val_index.classes != index.classes:
-            raise InputError(f"--val {cfg.val_dir}: classes {val_index.classes} differ from the training "
-                             f"classes {index.classes}")
+        to_train = match_classes(val_index.classes, index.classes, f"--val {cfg.val_dir}")
         index.ignored += val_index.ignored
         n_train = len(samples)
-        samples += val_index.samples
+        samples += [Sample(s.path, to_train[s.label]) for s in val_index.samples]
         train_idx, val_idx = list(range(n_train)), list(range(n_train, len(samples)))
     else:
         train_idx, val_idx = stratified_split([s.label for s in samples], cfg.val_split, cfg.seed)
@@ -52,10 +69,27 @@ def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None =
                         progress=progress, should_stop=should_stop)
     labels = np.array([s.label for s in samples], np.int64)
     keep = cache.ok
+    index.warnings = readable_warnings(index.classes, [s.path for s in samples], labels, keep, cache.failures)
     train = np.array([i for i in train_idx if keep[i]], np.int64)
     val = np.array([i for i in val_idx if keep[i]], np.int64)
     if len(train) == 0:
         raise InputError(f"none of the training images in {Path(cfg.data)} could be read")
     if len(val) == 0:
         raise InputError("no readable validation images: use more images, a larger --val-split or --val DIR")
-    return PreparedData(index, cache, labels, train, val, index.classes)
+    split = make_record(samples, train_idx, val_idx, index.classes, index.root)
+    return PreparedData(index, cache, labels, train, val, index.classes, split, note)
+
+
+def readable_warnings(classes: list[str], paths: list[Path], labels: np.ndarray, ok: np.ndarray,
+                      failures: list[tuple[Path, str]]) -> list[str]:
+    """InputError naming a class with no readable photo; warnings for starved classes."""
+    readable = {name: int(ok[labels == k].sum()) for k, name in enumerate(classes)}
+    for k, name in enumerate(classes):
+        if readable[name] == 0:
+            total = int((labels == k).sum())
+            bad = {str(p): r for p, r in failures}
+            example = next((f"{p}: {bad[str(p)]}" for p, lab in zip(paths, labels)
+                            if lab == k and str(p) in bad), "")
+            raise InputError(f"class {name!r} has no readable photo ({total} file(s), none can be decoded"
+                             f"{'; e.g. ' + example if example else ''})")
+    return balance_warnings(readable)

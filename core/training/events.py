@@ -58,12 +58,6 @@ class EpochEnd:
 
 
 @dataclass
-class CheckpointSaved:
-    path: str
-    epoch: int
-
-
-@dataclass
 class Finished:
     run_dir: str
     best_epoch: int | None
@@ -77,4 +71,4 @@ class Failed:
     message: str
 
 
-Event = Preparing | RunStarted | BatchEnd | EpochEnd | CheckpointSaved | Finished | Failed
+Event = Preparing | RunStarted | BatchEnd | EpochEnd | Finished | Failed

@@ -1,0 +1,37 @@
+"""The run's meta.json content: everything needed to rebuild, explain and compare the model."""
+
+from __future__ import annotations
+
+from core import runs
+from core.data.augment import cache_side
+from core.models.registry import get_arch
+from core.training.config import TrainConfig
+from core.training.data import PreparedData
+
+
+def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, best: dict, status: str) -> dict:
+    spec = get_arch(cfg.arch)
+    return {
+        "arch": cfg.arch,
+        "classes": data.classes,
+        "num_classes": len(data.classes),
+        "image_size": cfg.image_size,
+        "resize": cache_side(cfg.image_size),
+        "normalization": {"mean": list(spec.mean), "std": list(spec.std)},
+        "start": cfg.start,
+        "config": cfg.to_dict(),
+        "data": {"root": str(data.index.root), "layout": data.index.layout,
+                 "train_images": int(len(data.train_idx)), "val_images": int(len(data.val_idx)),
+                 "per_class": data.index.counts(), "fingerprint": data.split["fingerprint"]},
+        "skipped": [{"file": f, "reason": r} for f, r in data.skipped],
+        "warnings": data.warnings,
+        "device": device,
+        "epochs_done": len(history),
+        "metrics": history,
+        "best_epoch": best["epoch"],
+        "best_val_acc": best["val_acc"],
+        "status": status,
+        "versions": runs.library_versions(),
+        "created": runs.now_iso(),
+        "updated": runs.now_iso(),
+    }

@@ -1,0 +1,51 @@
+"""The photo list and train/validation split of a run, kept so that a resume trains on the same photos.
+
+A run records a fingerprint of its labelled photo list (names and classes, not pixels) in
+meta.json, and the split itself in last.ckpt. On --resume, a data folder that changed since (photos added, removed, renamed)
+would silently give another split and another schedule length; instead the run continues on
+its recorded split when every recorded photo is still there, and refuses, naming what is
+missing, when not. The run is never damaged either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from core.data.discover import Sample
+from core.errors import InputError
+
+
+def _name(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def fingerprint(samples: list[Sample], classes: list[str], root: Path) -> str:
+    h = hashlib.sha256("|".join(classes).encode())
+    for s in sorted(samples, key=lambda s: _name(s.path, root)):
+        h.update(f"{_name(s.path, root)}\t{s.label}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def make_record(samples: list[Sample], train_idx, val_idx, classes: list[str], root: Path) -> dict:
+    return {
+        "fingerprint": fingerprint(samples, classes, root),
+        "classes": list(classes),
+        "train": [[_name(samples[i].path, root), samples[i].label] for i in train_idx],
+        "val": [[_name(samples[i].path, root), samples[i].label] for i in val_idx],
+    }
+
+
+def restore(record: dict, root: Path) -> tuple[list[Sample], list[int], list[int]]:
+    """The recorded samples and split; InputError naming what is gone if some photos are missing."""
+    rows = record["train"] + record["val"]
+    samples = [Sample(root / name if not Path(name).is_absolute() else Path(name), int(label)) for name, label in rows]
+    missing = [s.path for s in samples if not s.path.is_file()]
+    if missing:
+        raise InputError(f"cannot resume: {len(missing)} of the run's {len(samples)} photos are gone from {root} "
+                         f"(e.g. {missing[0]}); put them back, or start a new run on the folder as it is now")
+    n = len(record["train"])
+    return samples, list(range(n)), list(range(n, len(samples)))

@@ -1,0 +1,105 @@
+"""Everything one training run holds in memory, built in one place: fresh, or from a checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from core.models.registry import ArchSpec, get_arch
+from core.training import events as ev
+from core.training.batches import steps_per_epoch as count_steps
+from core.training.config import TrainConfig
+from core.training.data import PreparedData
+from core.training.optim import make_optimizer, make_scheduler
+from core.training.sources import FeatureSource, PixelSource
+
+
+@dataclass
+class EpochProgress:
+    """Running sums of the epoch in progress (kept in the checkpoint for mid-epoch resume)."""
+
+    step: int = 0
+    loss_sum: float = 0.0
+    correct: int = 0
+    seen: int = 0
+    train_seconds: float = 0.0
+
+
+@dataclass
+class TrainingState:
+    cfg: TrainConfig
+    data: PreparedData
+    spec: ArchSpec
+    model: torch.nn.Module
+    source: PixelSource | FeatureSource
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+    device: torch.device
+    precision: str
+    steps_per_epoch: int
+    epoch: int = 0  # epochs fully done
+    progress: EpochProgress = field(default_factory=EpochProgress)  # of epoch ``epoch`` (0-based)
+    history: list[dict] = field(default_factory=list)
+    best: dict = field(default_factory=lambda: {"epoch": None, "val_acc": None})
+
+    def checkpoint(self) -> dict:
+        """What --resume needs to continue at the very next batch."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch,
+            "epoch_state": vars(self.progress).copy(),
+            "history": self.history,
+            "best": self.best,
+            "config": self.cfg.to_dict(),
+            "split": self.data.split,  # the photos and split, so a resume trains on the same ones
+        }
+
+
+def build_state(cfg: TrainConfig, data: PreparedData, device: torch.device, precision: str,
+                ckpt: dict | None = None, extended: bool = False,
+                emit: Callable[[ev.Event], None] = lambda e: None,
+                should_stop: Callable[[], bool] | None = None) -> TrainingState:
+    """The model (ImageNet, scratch or checkpoint weights), what it trains on, optimizer and schedule.
+
+    ``extended``: the checkpoint's run gets more epochs ("train N more"), so its finished schedule
+    is not restored; a new one covers the added epochs.
+    """
+    torch.manual_seed(cfg.seed)
+    spec = get_arch(cfg.arch)
+    if ckpt is None and cfg.weights == "imagenet":
+        emit(ev.Preparing(f"Loading the ImageNet weights of {cfg.arch}"))
+    model = spec.build(len(data.classes), weights=cfg.weights if ckpt is None else "none")
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+    model = model.to(device, memory_format=torch.channels_last)
+    if cfg.freeze:
+        source = FeatureSource(model, data, cfg, device, precision, spec.mean, spec.std,
+                               progress=lambda d, t: emit(ev.Preparing("Computing ImageNet features", d, t)),
+                               should_stop=should_stop)
+    else:
+        source = PixelSource(model, data, cfg, device, precision, spec.mean, spec.std)
+    steps = count_steps(len(data.train_idx), cfg.batch_size)
+    optimizer = make_optimizer(cfg, source.module, device, getattr(source, "backbone", None))
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    if ckpt is not None and extended:  # a new schedule from the restored optimizer: it sets the rates
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler = make_scheduler(cfg, optimizer, steps)
+    else:  # the order that restores the exact rate of the next step: schedule, optimizer, schedule state
+        scheduler = make_scheduler(cfg, optimizer, steps)
+        if ckpt is not None:
+            optimizer.load_state_dict(ckpt["optimizer"])
+            scheduler.load_state_dict(ckpt["scheduler"])
+    state = TrainingState(cfg, data, spec, model, source, optimizer, scheduler, scaler, device, precision, steps)
+    if ckpt is not None:
+        scaler.load_state_dict(ckpt["scaler"])
+        state.epoch = int(ckpt["epoch"])
+        state.progress = EpochProgress(**ckpt["epoch_state"])
+        state.history = list(ckpt["history"])
+        state.best = dict(ckpt["best"])
+    return state

@@ -1,0 +1,43 @@
+"""Drops on the main window go to the page under the pointer.
+
+A folder dropped on the Predict page (its table, its busy strip, anywhere on it) is photos
+to classify and never replaces the training data; on the Data or Train page it is the
+training folder. Over the tab bar or the status bar, the page on show decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PageDropRouter:
+    """Mixin for MainWindow: needs ``predictPage``, ``dataPage``, ``trainPage``, ``tabs`` and ``predict_paths``."""
+
+    def _drop_page(self, event):
+        """The page under the pointer; over the tab bar or status bar, the page on show."""
+        widget = self.childAt(event.position().toPoint())
+        for page in (self.predictPage, self.dataPage, self.trainPage):
+            if widget is not None and (widget is page or page.isAncestorOf(widget)):
+                return page
+        return self.tabs.currentWidget()
+
+    def dragEnterEvent(self, event) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        local = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        if (self._drop_page(event) is self.predictPage and local) or any(p.is_dir() for p in local):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        local = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if self._drop_page(event) is self.predictPage:  # photos to classify; the training data stays
+            if local:
+                event.acceptProposedAction()
+                self.predict_paths(local)
+            return
+        folders = [p for p in local if p.is_dir()]
+        if folders:
+            event.acceptProposedAction()
+            self.tabs.setCurrentWidget(self.dataPage)
+            self.dataPage.set_folder(str(folders[0]))

@@ -1,0 +1,41 @@
+"""The window's status line: clear, current and complete.
+
+Qt's ``showMessage`` elides long text and keeps an error on screen for a fixed time, after
+its cause is fixed or long before the user reads it. Here the text wraps (and sits whole in
+the tooltip), and an error stays until the thing it is about is put right or a newer
+message replaces it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QSizePolicy
+
+
+class StatusLine(QLabel):
+    def __init__(self, default: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusLabel")
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.default = default
+        self.error_source: str | None = None  # what the error shown is about; None: no error shown
+        self.info(default)
+
+    def _show(self, text: str) -> None:
+        self.setText(text)
+        self.setToolTip(text)
+
+    def info(self, text: str) -> None:
+        self.error_source = None
+        self.setStyleSheet("")
+        self._show(text)
+
+    def error(self, text: str, source: str = "general") -> None:
+        self.error_source = source
+        self.setStyleSheet("color: #b00020;")
+        self._show(text)
+
+    def clear_error(self, *sources: str) -> None:
+        """The problem is gone: drop an error about any of ``sources`` (all when none given)."""
+        if self.error_source is not None and (not sources or self.error_source in sources):
+            self.info(self.default)
