@@ -14,10 +14,13 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.atomic import write_target, write_text_atomic
 from core.errors import InputError
-from core.predict import Prediction
+
+if TYPE_CHECKING:  # annotations only: writing a CSV needs no torch
+    from core.predict import Prediction
 
 FORMATS = ("competition", "noheader", "proba")
 PROBA_CLIP = (0.005, 0.995)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from core import runs
+from core.runs import IMAGENET_PREFIX
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
 from core.data.decode import UnreadableImage, decode_square
 from core.errors import InputError
@@ -22,7 +23,6 @@ from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
 from core.models.zero_shot import ImageNetCatDog
 
 #: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
-IMAGENET_PREFIX = "imagenet:"
 
 
 @dataclass

@@ -16,18 +16,20 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import torch
-from safetensors.torch import load_file, save_file
+from typing import TYPE_CHECKING
 
 from core.atomic import atomic_path, write_text_atomic
 from core.errors import InputError
+
+if TYPE_CHECKING:  # torch loads lazily: the window lists runs before PyTorch is imported
+    import torch
 
 MODEL_FILE = "model.safetensors"
 META_FILE = "meta.json"
 METRICS_FILE = "metrics.csv"
 CHECKPOINT_FILE = "last.ckpt"
 CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "scaler", "epoch", "epoch_state", "history", "best", "config")
+IMAGENET_PREFIX = "imagenet:"  # a model given as imagenet:ARCH is the ImageNet classifier, no run folder
 METRIC_FIELDS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s", "seconds"]
 
 
@@ -35,6 +37,7 @@ def library_versions() -> dict[str, str]:
     import numpy
     import PIL
     import safetensors
+    import torch
     import torchvision
 
     import core
@@ -72,6 +75,8 @@ def new_run_dir(out: str | Path, name: str | None, arch: str) -> Path:
 
 
 def save_model(run_dir: Path, model: torch.nn.Module, metadata: dict[str, str] | None = None) -> Path:
+    from safetensors.torch import save_file
+
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     path = run_dir / MODEL_FILE
     with atomic_path(path) as tmp:
@@ -93,6 +98,8 @@ def write_metrics(run_dir: Path, history: list[dict]) -> None:
 
 
 def save_checkpoint(run_dir: Path, state: dict) -> Path:
+    import torch
+
     path = run_dir / CHECKPOINT_FILE
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -104,6 +111,8 @@ def load_checkpoint(run_dir: Path) -> dict:
     path = Path(run_dir) / CHECKPOINT_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} has no {CHECKPOINT_FILE}: it is not a resumable run folder")
+    import torch
+
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated, not a checkpoint, or a pickle that wants to run code: never retried unsafely
@@ -141,6 +150,8 @@ def load_weights(run_dir: Path) -> dict[str, torch.Tensor]:
     path = Path(run_dir) / MODEL_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} has no {MODEL_FILE} yet (no epoch finished); resume or retrain it")
+    from safetensors.torch import load_file
+
     try:
         return load_file(str(path))
     except Exception as exc:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 from core import runs
 from core.data.discover import collect_images
 from core.errors import InputError
-from core.hardware import device_label, resolve_device, resolve_precision
 from core.models.registry import ARCHS
 from core.training import events as ev
 from gui.close_guard import ask_to_stop
@@ -21,6 +20,7 @@ from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
 from gui.export_dialog import ExportDialog
 from gui.predict_page import PredictPage
+from gui.preload import Preloader
 from gui.status import StatusLine
 from gui.train_page import TrainPage
 from gui.resume_dialog import ResumeDialog
@@ -64,9 +64,12 @@ class MainWindow(PageDropRouter, QMainWindow):
         for name in ("modelCombo", "dropZone", "predictionsTable", "exportCsvButton"):
             setattr(self, name, getattr(self.predictPage, name))
 
-        device = resolve_device("auto")
-        self.deviceLabel = QLabel(device_label(device, resolve_precision("auto", device)))
+        self.deviceLabel = QLabel("loading PyTorch…")
         self.deviceLabel.setObjectName("deviceLabel")
+        self.preloader = Preloader(self)
+        self.preloader.ready.connect(self._libraries_loaded)
+        self.preloader.failed.connect(lambda msg: self.show_error("PyTorch", msg))
+        self.preloader.start()
         self.statusLine = StatusLine(f"Runs are saved in {self.weights_dir}")
         self.statusBar().addWidget(self.statusLine, 1)
         self.statusBar().addPermanentWidget(self.deviceLabel)
@@ -90,6 +93,10 @@ class MainWindow(PageDropRouter, QMainWindow):
         # pyqtgraph loaded that froze the window for ~230 ms. Start-up objects live as long as the app,
         # so move them out of the collector's sight.
         gc.freeze()
+
+    def _libraries_loaded(self, device_text: str) -> None:
+        self.deviceLabel.setText(device_text)
+        gc.freeze()  # torch's import-time objects live as long as the app too (see __init__)
 
     # -- messages --------------------------------------------------------------------
     def show_error(self, title: str, text: str, source: str = "general") -> None:

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.discover import IMAGE_SUFFIXES
-from core.predict import IMAGENET_PREFIX
-from core.runs import list_runs
+from core.runs import IMAGENET_PREFIX, list_runs
 from gui.drop_zone import DropZone
 from gui.predictions_table import PredictionsTable
 

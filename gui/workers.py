@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from core.errors import InputError
 from core.failures import describe_failure
-from core.predict import load_run, predict_files
-from core.training.engine import Trainer, resume  # imported here, not in the worker: imports hold the GIL
+# core.predict and core.training.engine (torch) are imported where they are used: gui.preload has
+# imported them in the background by then, so the window opens before PyTorch has loaded.
 
 
 class _Runner(QThread):
@@ -109,6 +109,8 @@ class TrainJob(_Job):
         self.epochs = epochs  # with resume_dir: train to this many epochs in all
 
     def work(self) -> None:
+        from core.training.engine import Trainer, resume
+
         def report(e) -> None:
             self.post("event", e)
 
@@ -135,6 +137,8 @@ class PredictJob(_Job):
         self.model = model
 
     def work(self) -> None:
+        from core.predict import load_run, predict_files
+
         lm = self.model if self.model is not None and str(self.model.run_dir) == self.model_path \
             else load_run(self.model_path)
         self.post("loaded", lm)

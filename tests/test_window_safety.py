@@ -97,9 +97,9 @@ def test_export_refused_when_a_photo_was_unreadable(window, qtbot, tmp_path, mon
 def test_export_refused_after_cancel(window, qtbot, tmp_path, monkeypatch):
     _use_model(window, ["cat", "dog"])
     write_test_folder(tmp_path / "many", list(range(1, 301)), size=40)
-    from gui import workers
+    from core import predict
 
-    real = workers.predict_files
+    real = predict.predict_files
 
     def cancel_after_first_batch(lm, paths, **kw):  # the user presses Cancel once the first batch is shown
         done, report = [], kw["progress"]
@@ -107,7 +107,7 @@ def test_export_refused_after_cancel(window, qtbot, tmp_path, monkeypatch):
         kw["should_stop"] = lambda: bool(done) and (window.predict_job.stop() or True)
         return real(lm, paths, **kw)
 
-    monkeypatch.setattr(workers, "predict_files", cancel_after_first_batch)
+    monkeypatch.setattr(predict, "predict_files", cancel_after_first_batch)  # the job imports it when it runs
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
         window.predict_paths([tmp_path / "many"])
     assert 0 < ready.args[0] < 300 and window.exportCsvButton.isEnabled()

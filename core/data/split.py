@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 
 def val_count(n: int, fraction: float) -> int:
     """Validation images taken from a class of n: at least one, never all (classes of 1 stay in training)."""
@@ -14,6 +12,8 @@ def val_count(n: int, fraction: float) -> int:
 
 def stratified_split(labels: list[int], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """(train indices, val indices); each class with 2+ images gives at least one to val."""
+    import torch  # torch's generator fixes which photos a seed picks; imported here so the window opens fast
+
     g = torch.Generator().manual_seed(seed)
     train: list[int] = []
     val: list[int] = []

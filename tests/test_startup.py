@@ -1,0 +1,28 @@
+"""The window opens before PyTorch loads (issue 15): importing it must not import torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from gui.main_window import MainWindow
+
+HEAVY = ("torch", "torchvision", "timm")
+
+
+def test_window_module_does_not_import_torch():
+    code = ("import sys, gui.main_window, gui.app; "
+            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"importing the window imported {out.stdout.strip()}"
+
+
+def test_preloader_reports_the_device_when_torch_is_ready(qtbot, tmp_path):
+    window = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(window)
+    if not window.preloader.is_done():
+        assert window.deviceLabel.text().startswith("loading")
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.deviceLabel.text().startswith("loading"))
+    assert window.preloader.result[0] == "ready"
+    assert window.deviceLabel.text().split(" ")[0] in ("CPU", "CUDA", "MPS")
