@@ -1,4 +1,4 @@
-"""Entry point of ``catdog-gui``: one QApplication, one MainWindow."""
+"""Entry point of ``catdog-gui``: one QApplication, one MainWindow, shown before PyTorch loads."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     app.setApplicationName("CatDog Studio")
     app.setOrganizationName("CatDog Studio")
-    from gui.main_window import MainWindow
-
+    app.setDesktopFileName("catdog-studio")  # Wayland/X11 taskbars match the window to its icon by this
     from gui import crash_report
+    from gui.icon import app_icon
+    from gui.main_window import MainWindow
+    from gui.menus import THEME_KEY
+    from gui.theme import apply_theme
 
+    app.setWindowIcon(app_icon())
     window = MainWindow()
+    apply_theme(str(window.settings.value(THEME_KEY, "system")), app)
     crash_report.install(window)
     window.show()
     return app.exec()

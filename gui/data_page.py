@@ -51,7 +51,7 @@ class DataPage(QWidget):
         self.dataPathEdit.editingFinished.connect(lambda: self.set_folder(self.dataPathEdit.text()))
         browse = QPushButton("Choose folder…")
         browse.setObjectName("browseDataButton")
-        browse.clicked.connect(self._browse)
+        browse.clicked.connect(self.browse)
         row = QHBoxLayout()
         row.addWidget(QLabel("Training photos:"))
         row.addWidget(self.dataPathEdit, 1)
@@ -98,7 +98,7 @@ class DataPage(QWidget):
         layout.addWidget(skipped_box, 1)
         self.set_skipped([])
 
-    def _browse(self) -> None:
+    def browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training photos", self.dataPathEdit.text() or str(Path.home()))
         if folder:
             self.set_folder(folder)

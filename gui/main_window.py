@@ -7,10 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from core import runs
-from core.data.discover import collect_images
 from core.errors import InputError
 from core.models.registry import ARCHS
 from core.training import events as ev
@@ -19,7 +18,10 @@ from gui.data_page import DataPage
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
 from gui.export_dialog import ExportDialog
+from gui.icon import app_icon
+from gui.menus import build_menus
 from gui.predict_page import PredictPage
+from gui.prediction_flow import PredictionFlow
 from gui.preload import Preloader
 from gui.status import StatusLine
 from gui.train_page import TrainPage
@@ -29,13 +31,14 @@ from gui import window_settings
 from gui.workers import PredictJob, TrainJob
 
 
-class MainWindow(PageDropRouter, QMainWindow):
+class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     trainingFinished = Signal(str)  # the run folder
     predictionsReady = Signal(int)  # rows shown
 
     def __init__(self, weights_dir: str | Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("CatDog Studio")
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CatDog Studio", "CatDog Studio")
         self.weights_dir = str(weights_dir or self.settings.value("weightsDir", str(Path.cwd() / "weights")))
@@ -86,6 +89,7 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
+        self.actions_by_name = build_menus(self)
         self._restore_settings()
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()
@@ -96,6 +100,7 @@ class MainWindow(PageDropRouter, QMainWindow):
 
     def _libraries_loaded(self, device_text: str) -> None:
         self.deviceLabel.setText(device_text)
+        self.trainPage.refresh_arch_stats()
         gc.freeze()  # torch's import-time objects live as long as the app too (see __init__)
 
     # -- messages --------------------------------------------------------------------
@@ -126,6 +131,10 @@ class MainWindow(PageDropRouter, QMainWindow):
             config.validate()
         except InputError as exc:
             return self.show_error("Cannot start training", str(exc), "train")
+        if not self.preloader.is_done():  # Start pressed in the first seconds: go as soon as torch is in
+            self.statusLine.info("PyTorch is still loading: training starts as soon as it is ready")
+            self.preloader.ready.connect(self.start_training)
+            return
         spec = ARCHS[config.arch]
         if config.weights == "imagenet" and not spec.imagenet_status().installed:
             self.weights_prompt = ask_missing_weights(self, spec, self._weights_choice)
@@ -200,79 +209,12 @@ class MainWindow(PageDropRouter, QMainWindow):
         if run_dir is not None:
             self.trainingFinished.emit(run_dir)
 
-    # -- prediction ------------------------------------------------------------------
-    def predict_paths(self, paths: list) -> None:
-        if self.predict_job is not None and self.predict_job.is_running():
-            return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.",
-                                   "busy")
-        model = self.predictPage.model_path()
-        if not model:
-            return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
-                                   f"{self.weights_dir} and press Refresh.", "predict")
-        try:
-            files = collect_images(paths)
-        except InputError as exc:
-            return self.show_error("Cannot classify", str(exc), "predict")
-        if not files:
-            return self.show_error("No photos", "No image files in what was dropped.", "predict")
-        self.statusLine.clear_error("predict", "export")
-        self.tabs.setCurrentWidget(self.predictPage)
-        self.predictPage.set_busy(True, len(files), files)
-        job = PredictJob(model, files, self.loaded_model)
-        job.loaded.connect(self._model_loaded)
-        job.batchReady.connect(self._prediction_batch)
-        job.progress.connect(self._prediction_progress)
-        job.finishedWith.connect(self._predictions_done)
-        job.failed.connect(self._prediction_failed)
-        job.done.connect(self._predict_job_done)
-        self.predict_job = job
-        job.start()
-
-    def _model_loaded(self, lm) -> None:
-        self.loaded_model = lm
-
-    def _prediction_batch(self, preds: list, thumbs: list) -> None:
-        self.predictPage.predictionsTable.add_predictions(preds, thumbs, self.loaded_model.classes)
-
-    def _prediction_progress(self, done: int, total: int) -> None:
-        self.predictPage.predictProgress.setValue(done)
-
-    def _prediction_failed(self, message: str) -> None:
-        self.show_error("Prediction failed", message, "predict")
-
-    def cancel_prediction(self) -> None:
-        if self.predict_job is not None:
-            self.predict_job.stop()
-
-    def _predictions_done(self, preds: list, failures: list) -> None:
-        cancelled = self.predict_job is not None and self.predict_job.stop_event.is_set()
-        self.predictPage.show_summary(preds, failures, self.loaded_model.classes, cancelled)
-
-    def _predict_job_done(self) -> None:
-        job, self.predict_job = self.predict_job, None
-        if job is not None:
-            job.wait()
-        self.predictPage.set_busy(False)
-        self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
-        self.predictPage.exportCsvButton.setEnabled(bool(self.predictPage.predictionsTable.predictions))
-        self.predictionsReady.emit(self.predictPage.predictionsTable.rowCount())
-
-    def export_csv(self) -> None:
-        preds = self.predictPage.predictionsTable.predictions
-        if not preds:
-            return
-        start = self.settings.value("exportDir", "")
-        page = self.predictPage
-        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "",
-                                          classes=self.loaded_model.classes, failures=page.failures,
-                                          cancelled=page.cancelled, inputs=page.inputs)
-        self.export_dialog.accepted.connect(self._exported)
-        self.export_dialog.open()
-
-    def _exported(self) -> None:
-        path = self.export_dialog.written_path
-        self.settings.setValue("exportDir", str(Path(path).parent))
-        self.statusLine.info(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}")
+    def set_weights_dir(self, folder: str) -> None:
+        """Where new runs are saved and where the model list looks (File > Open runs folder…)."""
+        self.weights_dir = str(folder)
+        self.settings.setValue("weightsDir", self.weights_dir)
+        self.predictPage.refresh_models(self.weights_dir)
+        self.statusLine.info(f"Runs are saved in {self.weights_dir}")
 
     # -- settings and shutdown ---------------------------------------------------------------
     def _stop_and_quit(self) -> None:

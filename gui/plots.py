@@ -26,15 +26,20 @@ class TrainingCurves(QWidget):
         self.lossPlot.setObjectName("lossPlot")
         self.accuracyPlot = pg.PlotWidget(title="Accuracy")
         self.accuracyPlot.setObjectName("accuracyPlot")
-        # legends where the curves are not: loss falls from the top left, accuracy climbs to the top right
-        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (10, -10)),
+        # legends where the curves are not: loss falls away from the top right, accuracy climbs to the top
+        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (-10, 10)),
                                      (self.accuracyPlot, "accuracy", (-10, -30))):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", ylabel)
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on a loss of 0.69
+            for side in ("left", "bottom"):  # no "(x0.001)" on a loss of 0.69 or during the first epoch
+                plot.getAxis(side).enableAutoSIPrefix(False)
+            # long runs: draw at most a few points per pixel, and only what is in view
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
             plot.addLegend(offset=corner, labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210))
         self.accuracyPlot.setYRange(0.4, 1.0)
+        self.accuracyPlot.setXLink(self.lossPlot)  # the same epochs under each other
         self.batch_curve = self.lossPlot.plot([], [], pen=BATCH_PEN, name="train (per batch, smoothed)")
         self.train_loss_curve = self.lossPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
                                                    symbolBrush="#1f77b4", name="train (epoch)")

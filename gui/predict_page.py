@@ -63,7 +63,7 @@ class PredictPage(QWidget):
         open_files.clicked.connect(self._open_files)
         open_folder = QPushButton("Open folder…")
         open_folder.setObjectName("openFolderButton")
-        open_folder.clicked.connect(self._open_folder)
+        open_folder.clicked.connect(self.open_folder)
         self.cancelButton = QPushButton("Cancel")
         self.cancelButton.setObjectName("cancelPredictButton")
         self.cancelButton.setEnabled(False)
@@ -106,7 +106,7 @@ class PredictPage(QWidget):
             self.last_dir = str(Path(files[0]).parent)
             self.predictRequested.emit([Path(f) for f in files])
 
-    def _open_folder(self) -> None:
+    def open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of photos to classify", self.last_dir)
         if folder:
             self.last_dir = folder

@@ -18,11 +18,34 @@ from PySide6.QtCore import QObject, QTimer, Signal
 HEAVY_MODULES = ("torch", "torchvision", "core.hardware", "core.predict", "core.training.engine")
 
 
+# Two threads importing torchvision at once can see it half-initialised ("cannot import name
+# 'InterpolationMode' from partially initialized module"); every first import goes through this lock.
+HEAVY_IMPORT_LOCK = threading.RLock()
+
+
+def import_heavy_modules() -> None:
+    """Import what jobs need, one thread at a time; instant once done."""
+    with HEAVY_IMPORT_LOCK:
+        for name in HEAVY_MODULES:
+            importlib.import_module(name)
+
+
 def _device_text() -> str:
     from core.hardware import device_label, resolve_device, resolve_precision
 
     device = resolve_device("auto")
     return device_label(device, resolve_precision("auto", device))
+
+
+def _measure_architectures() -> None:
+    """Parameters and FLOPs for the architecture list: read from the cache, measured (meta device,
+    a few seconds) only the first time after an install or upgrade."""
+    from core.models.registry import ARCHS
+    from core.models.stats import complexity
+
+    for key, spec in ARCHS.items():
+        complexity(key)
+        spec.imagenet_status()  # remembers where torchvision keeps its weights file, for the quick check
 
 
 class Preloader(QObject):
@@ -50,8 +73,8 @@ class Preloader(QObject):
 
     def _load(self) -> None:
         try:
-            for name in HEAVY_MODULES:
-                importlib.import_module(name)
+            import_heavy_modules()
+            _measure_architectures()
             self.result = ("ready", _device_text())
         except Exception as exc:  # a broken install: say so in the window instead of dying silently
             self.result = ("failed", f"PyTorch could not be loaded: {type(exc).__name__}: {exc}")

@@ -40,7 +40,7 @@ class StartCombo(QComboBox):
 
     def set_arch(self, spec: ArchSpec) -> str:
         """Enable the ImageNet items only where weights exist; returns a line on where they come from."""
-        status = spec.imagenet_status()
+        status = spec.imagenet_status(quick=True)  # before torch has loaded too
         for i, (key, _, tip) in enumerate(STARTS):
             if key == "scratch":
                 continue

@@ -21,8 +21,20 @@ class StatusLine(QLabel):
         self.error_source: str | None = None  # what the error shown is about; None: no error shown
         self.info(default)
 
+    def _fit_height(self) -> None:
+        """Exactly as tall as the text needs at the width it has: left to itself, a word-wrapped label
+        guesses its height at a narrow width, which made the status bar a hundred pixels tall."""
+        width = self.width() if self.width() > 200 else 800
+        self.setFixedHeight(max(self.heightForWidth(width), self.fontMetrics().lineSpacing()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit_height()
+
     def _show(self, text: str) -> None:
         self.setText(text)
+        self._fit_height()
         self.setToolTip(text)
 
     def info(self, text: str) -> None:

@@ -26,11 +26,11 @@ class TrainPage(QWidget):
         super().__init__(parent)
         self.archCombo = QComboBox()
         self.archCombo.setObjectName("archCombo")
+        self.archCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # never cut a name
         for key in ARCHS:
-            info = arch_info(key)
-            self.archCombo.addItem(f"{key}  ({info['params'] / 1e6:.1f}M, {info['gflops']:.1f} GFLOPs)", key)
-            self.archCombo.setItemData(self.archCombo.count() - 1, info["description"], Qt.ItemDataRole.ToolTipRole)
-        self.archCombo.view().setMinimumWidth(self.archCombo.view().sizeHintForColumn(0) + 24)
+            self.archCombo.addItem(key, key)
+            self.archCombo.setItemData(self.archCombo.count() - 1, ARCHS[key].description,
+                                       Qt.ItemDataRole.ToolTipRole)
         self.archDescription = QLabel()
         self.archDescription.setObjectName("archDescription")
         self.archDescription.setWordWrap(True)
@@ -122,7 +122,7 @@ class TrainPage(QWidget):
         splitter.setSizes([420, 800])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self._arch_changed()
+        self.refresh_arch_stats()
 
     @staticmethod
     def _spin(name: str, lo: int, hi: int, value: int) -> QSpinBox:
@@ -142,11 +142,21 @@ class TrainPage(QWidget):
 
     run_name = ""  # of the run in progress, once it started
 
+    def refresh_arch_stats(self) -> None:
+        """Parameters in the list once they are known (cached, or measured after torch has loaded)."""
+        for i in range(self.archCombo.count()):
+            info = arch_info(self.archCombo.itemData(i), measure=False)
+            size = f"  · {info['params'] / 1e6:.1f}M" if info["params"] is not None else ""
+            self.archCombo.setItemText(i, f"{info['key']}{size}")
+        if self.archCombo.currentIndex() >= 0:
+            self._arch_changed()
+
     def _arch_changed(self) -> None:
         spec = ARCHS[self.arch()]
-        info = arch_info(spec.key)
-        self.archDescription.setText(f"{spec.description}<br><small>{info['params'] / 1e6:.1f}M parameters · "
-                                     f"{info['gflops']:.2f} GFLOPs at 224 px · ImageNet size {spec.image_size} px"
+        info = arch_info(spec.key, measure=False)
+        cost = (f"{info['params'] / 1e6:.1f}M parameters · {info['gflops']:.2f} GFLOPs at 224 px · "
+                if info["params"] is not None else "")
+        self.archDescription.setText(f"{spec.description}<br><small>{cost}ImageNet size {spec.image_size} px"
                                      f"</small>")
         self.imageSizeSpin.setValue(spec.image_size)
         self.startNote.setText(f"<small>{self.startCombo.set_arch(spec)}</small>")

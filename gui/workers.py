@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from core.errors import InputError
 from core.failures import describe_failure
+from gui.preload import import_heavy_modules
 # core.predict and core.training.engine (torch) are imported where they are used: gui.preload has
 # imported them in the background by then, so the window opens before PyTorch has loaded.
 
@@ -68,6 +69,7 @@ class _Job(QObject):
 
     def _run_in_thread(self) -> None:
         try:
+            import_heavy_modules()  # waits for the background import if it is still running
             self.work()
         except InputError as exc:
             self.post("failed", str(exc))

@@ -134,7 +134,8 @@ def main() -> None:
         if args.csv:
             from core.export import write_submission
 
-            n = write_submission(args.csv, window.predictPage.predictionsTable.predictions)
+            n = write_submission(args.csv, window.predictPage.predictionsTable.predictions,
+                                 window.loaded_model.classes)
             print(f"wrote {n} rows to {args.csv}")
     print(f"from process start to here: {time.perf_counter() - T_PROCESS:.0f} s")
     window.close()

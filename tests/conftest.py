@@ -81,3 +81,16 @@ def _isolated_settings(tmp_path):
     except ImportError:  # core-only environments
         return
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The real main window, shown, saving runs under the test's folder."""
+    from gui.main_window import MainWindow
+
+    w = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()

@@ -52,10 +52,10 @@ def test_flops_are_measured_and_scale_with_depth():
 def test_complexity_is_measured_once_then_read_from_the_cache(monkeypatch):
     from core.models import stats
 
-    stats.complexity.cache_clear()
+    stats._MEASURED.clear()
     first = stats.complexity("resnet34")
     assert stats._stats_file().is_file()
-    stats.complexity.cache_clear()
+    stats._MEASURED.clear()
     monkeypatch.setattr(stats, "_measure", lambda *a: (_ for _ in ()).throw(AssertionError("measured again")))
     assert stats.complexity("resnet34") == first
 

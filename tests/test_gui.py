@@ -21,16 +21,6 @@ from gui.main_window import MainWindow
 TRAIN_TIMEOUT_MS = 120_000
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(weights_dir=tmp_path / "weights")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-
-
 def _configure_tiny_run(window, data: Path, epochs: int = 1) -> None:
     window.dataPathEdit.setText(str(data))
     window.dataPathEdit.editingFinished.emit()
@@ -128,6 +118,7 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
         if type(e).__name__ == "BatchEnd" and window.stopButton.isEnabled():
             qtbot.mouseClick(window.stopButton, Qt.MouseButton.LeftButton)
 
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)  # so that the click starts the job at once
     window.trainPage.trainButton.clicked.connect(
         lambda: window.train_job.event.connect(stop_on_first_batch) if window.train_job else None)
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:

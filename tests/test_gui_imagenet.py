@@ -5,24 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from conftest import write_flat, write_test_folder
 from core import runs
 from core.estimate import Rates
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(weights_dir=tmp_path / "weights")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
 
 
 def _start_items_enabled(window) -> dict[str, bool]:
@@ -76,7 +64,9 @@ def test_missing_imagenet_weights_offer_a_choice(window, qtbot, tmp_path, monkey
     window.dataPage.set_folder(str(write_flat(tmp_path / "train", 16)))
     window.archCombo.setCurrentIndex(window.archCombo.findData("resnet18"))
     window.trainPage.startCombo.set_start("imagenet-frozen")
-    assert "not here yet" in window.trainPage.startNote.text() and "45 MB" in window.trainPage.startNote.text()
+    note = window.trainPage.startNote
+    qtbot.waitUntil(lambda: window.preloader.is_done() and "45 MB" in note.text(), timeout=60_000)  # once torch is in
+    assert "not here yet" in note.text()
     window.epochsSpin.setValue(1)
     qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
     prompt = window.findChild(QMessageBox, "weightsPrompt")

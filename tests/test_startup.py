@@ -26,3 +26,22 @@ def test_preloader_reports_the_device_when_torch_is_ready(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not window.deviceLabel.text().startswith("loading"))
     assert window.preloader.result[0] == "ready"
     assert window.deviceLabel.text().split(" ")[0] in ("CPU", "CUDA", "MPS")
+
+
+def test_start_pressed_while_torch_loads_trains_once_it_is_ready(qtbot, tmp_path, monkeypatch):
+    from conftest import write_flat
+
+    window = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
+    qtbot.wait(2 * window.preloader.POLL_MS)  # its ready signal has gone out: replay a slow start by hand
+    monkeypatch.setattr(window.preloader, "is_done", lambda: False)
+    window.dataPage.set_folder(str(write_flat(tmp_path / "train", 16, size=40)))
+    window.archCombo.setCurrentIndex(window.archCombo.findData("lenet"))
+    window.epochsSpin.setValue(1)
+    window.imageSizeSpin.setValue(32)
+    window.start_training()
+    assert window.train_job is None and "still loading" in window.statusLine.text()
+    monkeypatch.undo()
+    with qtbot.waitSignal(window.trainingFinished, timeout=120_000):
+        window.preloader.ready.emit("CPU · fp32")

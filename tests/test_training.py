@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from conftest import write_flat
 from core import runs
 from core.errors import InputError
-from core.training import engine, loop
+from core.training import loop
 from core.training import events as ev
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig

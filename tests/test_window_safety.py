@@ -12,17 +12,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from test_export_safety import fake_run
 
-from gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(weights_dir=tmp_path / "weights")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
 
 
 def _use_model(window, classes: list[str]) -> None:

