@@ -11,7 +11,8 @@ from pathlib import Path
 
 
 class PageDropRouter:
-    """Mixin for MainWindow: needs ``predictPage``, ``dataPage``, ``trainPage``, ``tabs`` and ``predict_paths``."""
+    """Mixin for MainWindow: needs ``predictPage``, ``dataPage``, ``trainPage``, ``tabs``, ``predict_paths``
+    and ``dropOverlay`` (a gui.drop_overlay.DropOverlay)."""
 
     def _drop_page(self, event):
         """The page under the pointer; over the tab bar or status bar, the page on show."""
@@ -24,12 +25,29 @@ class PageDropRouter:
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         local = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
-        if (self._drop_page(event) is self.predictPage and local) or any(p.is_dir() for p in local):
+        page = self._drop_page(event)
+        if (page is self.predictPage and local) or any(p.is_dir() for p in local):
             event.acceptProposedAction()
+            self._show_target(page)
         else:
             event.ignore()
+            self.dropOverlay.hide()
+
+    def dragMoveEvent(self, event) -> None:
+        event.acceptProposedAction()
+        self._show_target(self._drop_page(event))
+
+    def dragLeaveEvent(self, event) -> None:
+        self.dropOverlay.hide()
+
+    def _show_target(self, page) -> None:
+        if page is self.predictPage:
+            self.dropOverlay.show_over(page, "Drop to classify these photos")
+        else:
+            self.dropOverlay.show_over(self.tabs, "Drop a folder to train on it")
 
     def dropEvent(self, event) -> None:
+        self.dropOverlay.hide()
         local = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if self._drop_page(event) is self.predictPage:  # photos to classify; the training data stays
             if local:

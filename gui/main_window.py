@@ -15,11 +15,13 @@ from core.models.registry import ARCHS
 from core.training import events as ev
 from gui.close_guard import ask_to_stop
 from gui.data_page import DataPage
+from gui.drop_overlay import DropOverlay
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
 from gui.export_dialog import ExportDialog
 from gui.icon import app_icon
 from gui.menus import build_menus
+from gui.tooltips import apply_tooltips
 from gui.predict_page import PredictPage
 from gui.prediction_flow import PredictionFlow
 from gui.preload import Preloader
@@ -59,6 +61,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
         self.setCentralWidget(self.tabs)
+        self.dropOverlay = DropOverlay(self)
         for name in ("dataPathEdit",):
             setattr(self, name, getattr(self.dataPage, name))
         for name in ("archCombo", "epochsSpin", "batchSizeSpin", "imageSizeSpin", "trainButton", "stopButton",
@@ -90,6 +93,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
         self.actions_by_name = build_menus(self)
+        apply_tooltips(self)
         self._restore_settings()
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from core.data.discover import IMAGE_SUFFIXES
 from core.runs import IMAGENET_PREFIX, list_runs
 from gui.drop_zone import DropZone
-from gui.predictions_table import PredictionsTable
+from gui.predictions_table import PredictionsTable, TableControls
 
 
 BASELINE_ARCH = "efficientnet_lite0"
@@ -95,6 +95,8 @@ class PredictPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.dropZone)
         layout.addLayout(actions)
+        self.tableControls = TableControls(self.predictionsTable)
+        layout.addWidget(self.tableControls)
         layout.addWidget(self.predictionsTable, 1)
         layout.addLayout(bottom)
         self.last_dir = ""

@@ -36,7 +36,7 @@ class PredictionFlow:
         self.statusLine.clear_error("predict", "export")
         self.tabs.setCurrentWidget(self.predictPage)
         self.predictPage.set_busy(True, len(files), files)
-        job = PredictJob(model, files, self.loaded_model)
+        job = PredictJob(model, files, self.loaded_model, screen_ratio=self.devicePixelRatioF())
         job.loaded.connect(self._model_loaded)
         job.batchReady.connect(self._prediction_batch)
         job.progress.connect(self._prediction_progress)

@@ -130,10 +130,11 @@ class PredictJob(_Job):
     loaded = Signal(object)  # the LoadedModel
     finishedWith = Signal(list, list)  # all predictions, failures [(path, reason)]
 
-    THUMB = 56
+    THUMB = 96  # logical pixels of the largest thumbnail zoom (gui.predictions_table.MAX_THUMB)
 
-    def __init__(self, model_path: str, paths: list[Path], model=None) -> None:
+    def __init__(self, model_path: str, paths: list[Path], model=None, screen_ratio: float = 1.0) -> None:
         super().__init__()
+        self.thumb_px = round(self.THUMB * screen_ratio)  # device pixels: sharp at 200% scaling
         self.model_path = model_path
         self.paths = paths
         self.model = model
@@ -146,7 +147,7 @@ class PredictJob(_Job):
         self.post("loaded", lm)
 
         def on_batch(preds, pixels: np.ndarray) -> None:
-            step = max(1, pixels.shape[1] // self.THUMB)
+            step = max(1, pixels.shape[1] // self.thumb_px)
             self.post("batchReady", preds, [np.ascontiguousarray(p[::step, ::step]) for p in pixels])
 
         preds, failures = predict_files(lm, self.paths, batch_size=32,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from PySide6.QtGui import QKeySequence, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gui.menus import THEME_KEY, versions
 from gui.theme import apply_theme, is_dark
@@ -92,3 +92,35 @@ def test_icon_ships_as_package_data(window):
     assert (root / "icon.svg").is_file() and (root / "icon-256.png").is_file()
     sizes = {s.width() for s in window.windowIcon().availableSizes()}
     assert {16, 32, 256} <= sizes
+
+
+def test_controls_explain_themselves(window):
+    from gui.tooltips import TIPS
+
+    missing = [n for n in TIPS if window.findChild(QWidget, n) is None]
+    assert not missing, f"tooltips for controls that do not exist: {missing}"
+    for name in ("epochsSpin", "batchSizeSpin", "imageSizeSpin", "lrSpin", "valSplitSpin", "trainButton"):
+        assert len(window.findChild(QWidget, name).toolTip()) > 20, name
+    assert "time" in window.imageSizeSpin.toolTip().lower()  # the page's own, more specific words are kept
+
+
+def test_drag_over_the_window_highlights_the_target(window, tmp_path):
+    import warnings
+
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    window.tabs.setCurrentWidget(window.predictPage)
+    pos = window.predictPage.mapTo(window, window.predictPage.rect().center())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(QPointF(pos).toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted() and window.dropOverlay.isVisible() and "classify" in window.dropOverlay.text()
+    QApplication.sendEvent(window, QDragLeaveEvent())
+    assert not window.dropOverlay.isVisible()
