@@ -123,6 +123,7 @@ class TrainPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.refresh_arch_stats()
+        self._arch_changed()
 
     @staticmethod
     def _spin(name: str, lo: int, hi: int, value: int) -> QSpinBox:
@@ -149,17 +150,21 @@ class TrainPage(QWidget):
             size = f"  · {info['params'] / 1e6:.1f}M" if info["params"] is not None else ""
             self.archCombo.setItemText(i, f"{info['key']}{size}")
         if self.archCombo.currentIndex() >= 0:
-            self._arch_changed()
+            self._describe_arch()  # only the words: the user's image size and start stay as they are
 
     def _arch_changed(self) -> None:
+        spec = self._describe_arch()
+        self.imageSizeSpin.setValue(spec.image_size)
+
+    def _describe_arch(self):
         spec = ARCHS[self.arch()]
         info = arch_info(spec.key, measure=False)
         cost = (f"{info['params'] / 1e6:.1f}M parameters · {info['gflops']:.2f} GFLOPs at 224 px · "
                 if info["params"] is not None else "")
         self.archDescription.setText(f"{spec.description}<br><small>{cost}ImageNet size {spec.image_size} px"
                                      f"</small>")
-        self.imageSizeSpin.setValue(spec.image_size)
         self.startNote.setText(f"<small>{self.startCombo.set_arch(spec)}</small>")
+        return spec
 
     def config(self, data: str, val_split: float, out: str) -> TrainConfig:
         start = self.startCombo.start()

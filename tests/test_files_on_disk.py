@@ -36,7 +36,9 @@ def test_model_save_crash_keeps_previous_weights(tmp_path, monkeypatch):
         Path(filename).write_bytes(b"partial")
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(runs, "save_file", half_then_fail)
+    import safetensors.torch
+
+    monkeypatch.setattr(safetensors.torch, "save_file", half_then_fail)  # runs imports it when it saves
     with pytest.raises(OSError):
         runs.save_model(tmp_path, torch.nn.Linear(3, 2))
     assert (tmp_path / runs.MODEL_FILE).read_bytes() == before

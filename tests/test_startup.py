@@ -45,3 +45,14 @@ def test_start_pressed_while_torch_loads_trains_once_it_is_ready(qtbot, tmp_path
     monkeypatch.undo()
     with qtbot.waitSignal(window.trainingFinished, timeout=120_000):
         window.preloader.ready.emit("CPU · fp32")
+
+
+def test_torch_arriving_keeps_the_users_choices(window, qtbot):
+    window.archCombo.setCurrentIndex(window.archCombo.findData("resnet18"))
+    window.imageSizeSpin.setValue(64)
+    window.trainPage.startCombo.set_start("scratch")
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
+    window._libraries_loaded("CPU · fp32")  # what the ready signal does, replayed after the user's choices
+    assert window.imageSizeSpin.value() == 64 and window.trainPage.startCombo.start() == "scratch"
+    assert "resnet18  · 11.2M" == window.archCombo.currentText()
+    assert "GFLOPs" in window.trainPage.archDescription.text()
