@@ -7,6 +7,7 @@ import json
 import sys
 
 from core.cli_train import positive_int
+from core.explore import shape_text
 
 
 def add_explore_parser(sub) -> None:
@@ -40,10 +41,6 @@ def _print(text: str) -> None:
             text = text.replace(a, b)
         text = text.encode("ascii", "replace").decode("ascii")
     print(text)
-
-
-def shape_text(shape) -> str:
-    return "×".join(map(str, shape)) if shape else "-"
 
 
 def mflops(flops: int) -> str:

@@ -50,6 +50,11 @@ class Exploration:
         return d
 
 
+def shape_text(shape) -> str:
+    """64×56×56, or - for a stage that never ran."""
+    return "×".join(map(str, shape)) if shape else "-"
+
+
 def _shape(out) -> list[int] | None:
     shape = getattr(out, "shape", None)
     return list(shape[1:]) if shape is not None else None

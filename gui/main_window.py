@@ -19,6 +19,7 @@ from gui.close_guard import ask_to_stop
 from gui.data_page import DataPage
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
+from gui.explorer_page import ExplorerPage
 from gui.export_dialog import ExportDialog
 from gui.predict_page import PredictPage
 from gui.status import StatusLine
@@ -55,6 +56,8 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.tabs.addTab(self.dataPage, "1 · Data")
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
+        self.explorerPage = ExplorerPage()
+        self.tabs.addTab(self.explorerPage, "Architectures")
         self.setCentralWidget(self.tabs)
         for name in ("dataPathEdit",):
             setattr(self, name, getattr(self.dataPage, name))
@@ -72,6 +75,7 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.statusBar().addPermanentWidget(self.deviceLabel)
 
         self.dataPage.error.connect(lambda msg: self.statusLine.error(msg, "data"))
+        self.dataPage.datasetChanged.connect(self.trainPage.augPreview.set_dataset)
         self.dataPage.datasetChanged.connect(lambda index: self.statusLine.clear_error("data", "train")
                                              if index is not None else None)
         self.trainPage.startRequested.connect(self.start_training)
