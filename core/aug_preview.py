@@ -31,7 +31,7 @@ def training_views(path: str | Path, image_size: int, n: int = 7, seed: int = 0,
 
     side = cache_side(image_size)
     square = decode_square(path, side)
-    batch = torch.from_numpy(square)[None]
+    batch = torch.from_numpy(square.copy())[None]  # decode_square's array is read-only
     if frozen:
         centre = eval_batch(batch, image_size)[0]
         return square, [

@@ -88,6 +88,6 @@ def side_by_side(a, b) -> list[str]:
     ratio_f = b.flops / a.flops if a.flops else float("nan")
     notes = [f"at {a.image_size}×{a.image_size} px:",
              f"  {a.arch}: {a.special}", f"  {b.arch}: {b.special}",
-             f"{b.arch} has {ratio_p:.2f}× the parameters and {ratio_f:.2f}× the FLOPs of {a.arch} "
-             f"({b.gflops:.2f} vs {a.gflops:.2f} GFLOPs)."]
+             (f"{b.arch} has {ratio_p:.2f}× the parameters and {ratio_f:.2f}× the FLOPs of {a.arch} "
+              f"({b.gflops:.2f} vs {a.gflops:.2f} GFLOPs).")]
     return head + body + [""] + notes

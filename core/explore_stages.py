@@ -13,6 +13,7 @@ branches) is read from its layers and from the operations it ran (``BlockTrace``
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -194,7 +195,7 @@ def _projection(block: nn.Module, chained: bool) -> list[nn.Module]:
              and weighted(getattr(block, n))]
     if chained and not found:
         convs = [m for m in block.modules() if isinstance(m, _ConvNd)]
-        found = [c for prev, c in zip(convs, convs[1:]) if c.kernel_size[0] == 1 and
+        found = [c for prev, c in pairwise(convs) if c.kernel_size[0] == 1 and
                  c.in_channels == convs[0].in_channels != prev.out_channels]
     return found
 

@@ -131,7 +131,7 @@ class AugPreview(FinishJobsOnClose, QFrame):
         for c in range(len(self._cell_widgets) + 1):
             self.grid.setColumnStretch(c, 1 if c == columns else 0)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._reflow((event.size().width() - 16) // (CELL + 6))
 
@@ -164,7 +164,7 @@ class AugPreview(FinishJobsOnClose, QFrame):
             self._timer.start()
         self._set_buttons()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.watch_window()
         if self._stale:

@@ -176,7 +176,7 @@ class ExplorerPage(FinishJobsOnClose, QWidget):
                        self.explorerSizeSpin.valueChanged):
             signal.connect(lambda *_: self._timer.start())
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.watch_window()
         if not self._started:

@@ -22,7 +22,7 @@ class FinishJobsOnClose:
             self._watched = window
             window.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close and obj is self._watched:
             self.shutdown()
         return False

@@ -36,7 +36,7 @@ class _LocalTracker:
     def __init__(self) -> None:
         self.parents: set[str] = {"Global"}
 
-    def __enter__(self) -> "_LocalTracker":
+    def __enter__(self) -> _LocalTracker:
         return self
 
     def __exit__(self, *exc) -> None:
