@@ -79,8 +79,9 @@ class _Side(QWidget):
     def compact(self, on: bool) -> None:
         """Side by side: the long 'What it does' column gives way (the row's text shows below when selected)."""
         self.table.setColumnHidden(len(COLUMNS) - 1, on)
-        self.table.horizontalHeader().setStretchLastSection(on)
-        self.max_block = 150 if on else 260
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch if on else QHeaderView.ResizeMode.Interactive)
+        self.compact_mode = on
 
     def _selected(self) -> None:
         rows = {i.row() for i in self.table.selectedItems()}
@@ -116,8 +117,9 @@ class _Side(QWidget):
                 if c in NUMERIC:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnToContents(1)
-        self.table.setColumnWidth(1, min(self.table.columnWidth(1), getattr(self, "max_block", 260)))
+        if not getattr(self, "compact_mode", False):
+            self.table.resizeColumnToContents(1)
+            self.table.setColumnWidth(1, min(self.table.columnWidth(1), 260))
         self.totals.setText(f"<b>Total: {e.params:,} parameters · {e.gflops:.3f} GFLOPs</b> for one "
                             f"{e.image_size}×{e.image_size} image (the numbers of <code>catdog archs</code>). "
                             "n: blocks in a stage, conv/linear layers elsewhere.")
@@ -206,6 +208,7 @@ class ExplorerPage(FinishJobsOnClose, QWidget):
                 side.show_problem(w[0], self.problems[w])
             else:
                 side.waiting(*w)
+        QTimer.singleShot(0, self._align_titles)
         if missing and (self.job is None or not self.job.is_running()):
             self.job = ExploreJob(missing)
             self.job.ready.connect(self._ready)
@@ -213,6 +216,15 @@ class ExplorerPage(FinishJobsOnClose, QWidget):
             self.job.failed.connect(lambda msg, reqs=missing: self.problems.update({w: msg for w in reqs}))
             self.job.done.connect(self._job_done)
             self.job.start()
+
+    def _align_titles(self) -> None:
+        """Side by side, both tables start at the same height, whatever their titles' lengths."""
+        titles = [side.title for side in (self.left, self.right) if side.isVisible()]
+        for t in titles:
+            t.setMinimumHeight(0)
+        height = max((t.heightForWidth(t.width()) for t in titles), default=0)
+        for t in titles:
+            t.setMinimumHeight(height if len(titles) > 1 else 0)
 
     def _ready(self, e) -> None:
         self.results[(e.arch, e.image_size)] = e
