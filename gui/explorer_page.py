@@ -1,4 +1,4 @@
-"""Architectures page: one row per stage of any architecture (and a second one beside it).
+"""Explore page: one row per stage of any architecture (and a second one beside it).
 
 The tables come from core.explore, measured from the real model on the meta device, on a
 worker thread; results are kept per (architecture, image size), so switching back is instant.

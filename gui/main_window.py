@@ -57,7 +57,7 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
         self.explorerPage = ExplorerPage()
-        self.tabs.addTab(self.explorerPage, "Architectures")
+        self.tabs.addTab(self.explorerPage, "Explore")
         self.setCentralWidget(self.tabs)
         for name in ("dataPathEdit",):
             setattr(self, name, getattr(self.dataPage, name))

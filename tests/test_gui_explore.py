@@ -1,4 +1,4 @@
-"""The Architectures page and the Train page's augmentation preview, driven in the real window."""
+"""The Explore page and the Train page's augmentation preview, driven in the real window."""
 
 from __future__ import annotations
 

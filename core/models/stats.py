@@ -93,9 +93,9 @@ def run_counted(model: "nn.Module", image_size: int, counter, key: str = "") -> 
             return model(x)
     except (RuntimeError, ValueError) as exc:
         lowest = smallest_working_size(model, image_size)
-        hint = f"the smallest size it takes is {lowest} px" if lowest else "no size up to 1024 px works"
-        raise InputError(f"--image-size {image_size}: {key or type(model).__name__} cannot run on images "
-                         f"this small ({str(exc).splitlines()[0][:120]}); {hint}") from None
+        hint = f"the smallest size it takes is {lowest} px" if lowest else f"no size up to {MAX_IMAGE_SIZE} px works"
+        raise InputError(f"--image-size {image_size}: {key or type(model).__name__} cannot run at this size "
+                         f"({str(exc).splitlines()[0][:120]}); {hint}") from None
 
 
 def smallest_working_size(model: "nn.Module", failed: int) -> int | None:
