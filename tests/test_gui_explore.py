@@ -58,11 +58,15 @@ def test_explorer_puts_a_second_architecture_beside_the_first(window, qtbot):
     window.tabs.setCurrentWidget(page)
     page.explorerSizeSpin.setValue(32)
     page.explorerArchCombo.setCurrentIndex(page.explorerArchCombo.findData("plain18"))
-    with qtbot.waitSignal(page.explored, timeout=WAIT_MS, check_params_cb=lambda arch, rows: arch == "resnet18"):
-        page.explorerCompareCombo.setCurrentIndex(page.explorerCompareCombo.findData("resnet18"))
-    assert page.right.isVisible()
-    qtbot.waitUntil(lambda: _cells(page.explorerTable, 1)[1:2] == ["PlainBlock"], timeout=WAIT_MS)
-    assert _cells(page.right.table, 1)[1] == "BasicBlock"
+    page.explorerCompareCombo.setCurrentIndex(page.explorerCompareCombo.findData("resnet18"))
+
+    def shown(side, arch: str) -> bool:
+        return f"<b>{arch}</b> at 32×32 px" in side.title.text() and "Special" in side.title.text()
+
+    qtbot.waitUntil(lambda: shown(page.left, "plain18") and shown(page.right, "resnet18"), timeout=WAIT_MS)
+    assert page.right.isVisible() and page.right.table.objectName() == "explorerCompareTable"
+    assert _cells(page.explorerTable, 1)[1] == "PlainBlock" and _cells(page.right.table, 1)[1] == "BasicBlock"
+    assert _cells(page.right.table, 3)[4] == "512×1×1"
     assert "no shortcuts" in page.left.title.text() and "identity shortcuts" in page.right.title.text()
     page.explorerCompareCombo.setCurrentIndex(0)
     qtbot.waitUntil(lambda: not page.right.isVisible(), timeout=WAIT_MS)
@@ -75,9 +79,8 @@ def test_aug_preview_shows_the_training_crops_and_follows_the_image_size(window,
     window.dataPathEdit.editingFinished.emit()
     window.trainPage.startCombo.set_start("scratch")
     window.imageSizeSpin.setValue(48)
-    with qtbot.waitSignal(preview.previewReady, timeout=WAIT_MS):
-        window.tabs.setCurrentWidget(window.trainPage)
-    qtbot.waitUntil(lambda: preview.views and preview.views[0].pixels.shape == (48, 48, 3), timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.trainPage)
+    qtbot.waitUntil(lambda: bool(preview.views) and preview.views[0].pixels.shape == (48, 48, 3), timeout=WAIT_MS)
     path, n = preview.paths[preview.index], len(preview.views)
     pixels = torch.from_numpy(decode_square(path, cache_side(48)).copy())[None].expand(n, -1, -1, -1)
     expected = train_batch(pixels, 48, torch.Generator().manual_seed(preview.seed))
