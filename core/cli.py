@@ -173,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
     p.set_defaults(func=_cmd_bench)
+
+    from core.cli_explore import add_explore_parser
+
+    add_explore_parser(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ from gui.data_page import DataPage
 from gui.drop_overlay import DropOverlay
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
+from gui.explorer_page import ExplorerPage
 from gui.export_dialog import ExportDialog
 from gui.icon import app_icon
 from gui.menus import build_menus
@@ -60,6 +61,8 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.tabs.addTab(self.dataPage, "1 · Data")
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
+        self.explorerPage = ExplorerPage()
+        self.tabs.addTab(self.explorerPage, "Explore")
         self.setCentralWidget(self.tabs)
         self.dropOverlay = DropOverlay(self)
         for name in ("dataPathEdit",):
@@ -81,6 +84,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.statusBar().addPermanentWidget(self.deviceLabel)
 
         self.dataPage.error.connect(lambda msg: self.statusLine.error(msg, "data"))
+        self.dataPage.datasetChanged.connect(self.trainPage.augPreview.set_dataset)
         self.dataPage.datasetChanged.connect(lambda index: self.statusLine.clear_error("data", "train")
                                              if index is not None else None)
         self.trainPage.startRequested.connect(self.start_training)

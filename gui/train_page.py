@@ -13,6 +13,7 @@ from core.formatting import format_duration, format_minutes
 from core.models.registry import ARCHS, arch_info
 from core.training import events as ev
 from core.training.config import OPTIMIZERS, TrainConfig
+from gui.aug_preview import AugPreview
 from gui.plots import TrainingCurves
 from gui.start_combo import StartCombo
 
@@ -116,7 +117,8 @@ class TrainPage(QWidget):
         self.accuracyPlot = self.curves.accuracyPlot
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left_widget)
-        splitter.addWidget(self.curves)
+        self.augPreview = AugPreview(self.imageSizeSpin, self.startCombo)
+        splitter.addWidget(self.augPreview.above(self.curves))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([420, 800])
