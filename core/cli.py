@@ -173,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
     p.set_defaults(func=_cmd_bench)
+
+    from core.cli_runs import add_runs_parsers
+
+    add_runs_parsers(sub)
     return parser
 
 
