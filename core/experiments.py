@@ -33,7 +33,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.key: e for e in (
                "ResNeXt-50 keeps ResNet-50's depth, parameters and FLOPs but splits each bottleneck's 3x3 "
                "conv into 32 grouped paths: compare validation accuracy, where the paper found that more "
                "paths (cardinality) beat one wider path."),
-    Experiment("lenet", "LeNet vs ResNet", ("lenet", "resnet18"),
+    Experiment("lenet-resnet", "LeNet vs ResNet", ("lenet", "resnet18"),
                "Compare validation accuracy: LeNet's two small conv layers level off early, while ResNet-18's "
                "depth and shortcuts keep it rising for more epochs, at a far higher cost per epoch."),
 )}
@@ -49,7 +49,7 @@ def get_experiment(key: str) -> Experiment:
 def experiment_configs(key: str, base: TrainConfig, stamp: str | None = None) -> list[TrainConfig]:
     """One config per architecture: ``base``'s settings, from scratch, named ``<key>-<stamp>-<arch>``."""
     exp = get_experiment(key)
-    stamp = stamp or datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = stamp or datetime.now().strftime("%Y%m%d-%H%M")
     return [replace(base, arch=arch, weights="none", freeze=False, name=f"{exp.key}-{stamp}-{arch}",
                     schedule_from_epoch=0) for arch in exp.archs]
 

@@ -1,8 +1,7 @@
 """Runs' curves overlaid: validation accuracy and training loss by epoch, one colour per run.
 
 One pyqtgraph GraphicsLayoutWidget (object name ``comparePlot``) with two plots side by
-side; the legend, in the loss plot's upper right where falling losses leave room, names the
-runs. Curves are set from buffers (a whole history at once, or one epoch appended while an
+side and, below both, a legend naming the runs (below, so it never hides a curve). Curves are set from buffers (a whole history at once, or one epoch appended while an
 experiment trains); downsampling and clip-to-view keep runs of thousands of epochs smooth.
 """
 
@@ -46,39 +45,42 @@ class ComparePlot(pg.GraphicsLayoutWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-        self.legend = self.lossPlot.addLegend(offset=(-10, 10), labelTextColor="#222",
-                                              brush=pg.mkBrush(255, 255, 255, 220))
+        self.nextRow()
+        self.legend = pg.LegendItem(labelTextColor="#222", labelTextSize="10pt", frame=False, colCount=2)
+        self.addItem(self.legend, colspan=2)
         self.series: dict[str, dict] = {}  # run name -> {"epochs", "acc", "loss", "curves"}
         self.setMinimumHeight(240)
 
     def clear_runs(self) -> None:
         for s in self.series.values():
-            for curve in s["curves"]:
-                curve.getViewBox().removeItem(curve) if curve.getViewBox() else None
-            self.legend.removeItem(s["curves"][1])
+            self.accPlot.removeItem(s["curves"][0])
+            self.lossPlot.removeItem(s["curves"][1])
+        self.legend.clear()
         self.series = {}
 
-    def _add_series(self, name: str) -> dict:
+    def _add_series(self, name: str, label: str | None = None) -> dict:
         color = COLORS[len(self.series) % len(COLORS)]
         pen = pg.mkPen(color, width=2)
         kw = {"pen": pen, "symbol": "o", "symbolSize": 5, "symbolBrush": color, "symbolPen": None}
         acc = self.accPlot.plot([], [], **kw)
-        loss = self.lossPlot.plot([], [], name=name, **kw)
+        loss = self.lossPlot.plot([], [], **kw)
         s = {"epochs": [], "acc": [], "loss": [], "curves": (acc, loss)}
         self.series[name] = s
+        self.legend.addItem(loss, label or name)
+        self.legend.setColumnCount(min(4, len(self.series)))
         return s
 
-    def set_run(self, name: str, history: list[dict]) -> None:
-        """Show (or replace) one run's whole history."""
-        s = self.series.get(name) or self._add_series(name)
+    def set_run(self, name: str, history: list[dict], label: str | None = None) -> None:
+        """Show (or replace) one run's whole history; the legend says ``label`` (default: the name)."""
+        s = self.series.get(name) or self._add_series(name, label)
         s["epochs"] = [r["epoch"] for r in history]
         s["acc"] = [r.get("val_acc") for r in history]
         s["loss"] = [r.get("train_loss") for r in history]
         self._redraw(s)
 
-    def add_epoch(self, name: str, epoch: int, val_acc: float, train_loss: float) -> None:
+    def add_epoch(self, name: str, epoch: int, val_acc: float, train_loss: float, label: str | None = None) -> None:
         """Append one epoch of a run that is training now."""
-        s = self.series.get(name) or self._add_series(name)
+        s = self.series.get(name) or self._add_series(name, label)
         s["epochs"].append(epoch)
         s["acc"].append(val_acc)
         s["loss"].append(train_loss)

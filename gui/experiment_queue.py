@@ -102,6 +102,10 @@ class ExperimentRunner(QObject):
     def status_text(self) -> str:
         return self.queue.progress_text() if self.queue is not None else ""
 
+    def current_arch(self) -> str:
+        q = self.queue
+        return q.configs[len(q.run_dirs) - 1].arch if q is not None and q.run_dirs else ""
+
     def run_names(self) -> list[str]:
         return [Path(d).name for d in self.queue.run_dirs if d] if self.queue is not None else []
 

@@ -24,7 +24,8 @@ from gui.compare_plot import ComparePlot
 from gui.experiment_queue import ExperimentRunner
 from gui.runs_table import RunsTable
 
-EXPERIMENT_BUTTONS = (("degradation", "degradationButton"), ("blocks", "blocksButton"), ("lenet", "lenetButton"))
+EXPERIMENT_BUTTONS = (("degradation", "degradationButton"), ("blocks", "blocksButton"),
+                      ("lenet-resnet", "lenetButton"))
 
 
 def _button(text: str, name: str, tip: str = "") -> QPushButton:
@@ -51,13 +52,11 @@ class RunsPage(QWidget):
                                     "Continue a stopped run, or train a finished one for more epochs")
         self.compareButton = _button("Compare", "compareButton", "Overlay the selected runs' curves below")
         self.exportPlotButton = _button("Export PNG…", "exportPlotButton", "Save the plot below as a PNG picture")
-        top = QHBoxLayout()
-        top.addWidget(self.folderLabel, 1)
-        top.addWidget(self.refreshButton)
-        actions = QHBoxLayout()
+        actions = QVBoxLayout()  # beside the table: the table keeps the page's height
         for b in (self.compareButton, self.resumeButton, self.openButton, self.renameButton, self.deleteButton):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.refreshButton)
 
         self.experiment = ExperimentRunner(window)
         self.experimentButtons: dict[str, QPushButton] = {}
@@ -84,9 +83,11 @@ class RunsPage(QWidget):
         upper, lower = QWidget(), QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
-        ul.addLayout(top)
-        ul.addWidget(self.runsTable, 1)
-        ul.addLayout(actions)
+        ul.addWidget(self.folderLabel)
+        row = QHBoxLayout()
+        row.addWidget(self.runsTable, 1)
+        row.addLayout(actions)
+        ul.addLayout(row, 1)
         ll = QVBoxLayout(lower)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(bar)
@@ -95,7 +96,7 @@ class RunsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
-        splitter.setSizes([300, 420])
+        splitter.setSizes([260, 460])
         splitter.setChildrenCollapsible(False)
         QVBoxLayout(self).addWidget(splitter)
 
@@ -111,7 +112,7 @@ class RunsPage(QWidget):
         self.runsTable.doubleClicked.connect(lambda _i: self.compare_selected())
         self.experiment.changed.connect(self._experiment_changed)
         self.experiment.runStarted.connect(lambda name: self.refresh())
-        self.experiment.epochDone.connect(self.comparePlot.add_epoch)
+        self.experiment.epochDone.connect(self._experiment_epoch)
         window.trainingFinished.connect(lambda _run: self.refresh())
         window.tabs.currentChanged.connect(lambda _i: self.refresh() if window.tabs.currentWidget() is self else None)
         self.refresh()
@@ -266,6 +267,10 @@ class RunsPage(QWidget):
         if self.experiment.start(key):
             self.plotNote.setText(f"<b>{exp.title}</b> ({', '.join(exp.archs)}, from scratch). {exp.look_for}")
         self._update_buttons()
+
+    def _experiment_epoch(self, name: str, epoch: int, val_acc: float, train_loss: float) -> None:
+        """One more point on the overlay; the legend names experiment runs by their architecture."""
+        self.comparePlot.add_epoch(name, epoch, val_acc, train_loss, label=self.experiment.current_arch())
 
     def _experiment_changed(self) -> None:
         q = self.experiment.queue

@@ -141,7 +141,7 @@ def test_lenet_vs_resnet_experiment_trains_both_and_overlays(window, qtbot, tmp_
     window.trainPage.startCombo.set_start("imagenet-frozen")  # experiments train from scratch anyway
     page = window.runsPage
     window.tabs.setCurrentWidget(page)
-    qtbot.mouseClick(page.experimentButtons["lenet"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.experimentButtons["lenet-resnet"], Qt.MouseButton.LeftButton)
     assert window.tabs.currentWidget() is page and page.stopExperimentButton.isEnabled()
     assert "level off early" in page.plotNote.text()
     qtbot.waitUntil(lambda: page.experiment.queue.done and window.train_job is None, timeout=TIMEOUT_MS)
@@ -150,6 +150,7 @@ def test_lenet_vs_resnet_experiment_trains_both_and_overlays(window, qtbot, tmp_
     names = page.experiment.run_names()
     assert [n.split("-")[-1] for n in names] == ["lenet", "resnet18"]
     assert page.comparePlot.names() == names  # both curves, drawn as the epochs came
+    assert [label.text for _, label in page.comparePlot.legend.items] == ["lenet", "resnet18"]
     for n in names:
         meta = runs.read_meta(Path(window.weights_dir) / n)
         assert meta["status"] == "finished" and meta["start"] == "scratch"
