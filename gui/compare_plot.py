@@ -14,21 +14,25 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # registers ImageExporter
 
 from core.atomic import atomic_path
-from core.run_plot import COLORS
+from core.run_plot import COLORS, nice_ticks
 
 
-class EpochAxis(pg.AxisItem):
-    """Whole epochs only: no tick at epoch 1.5."""
+def whole_epoch_ticks(plot) -> None:
+    """Ticks at whole epochs only (no epoch 1.5), at a round step that suits the visible range.
 
-    def tickValues(self, minVal, maxVal, size):
-        levels = [(step, [v for v in values if float(v).is_integer()])
-                  for step, values in super().tickValues(minVal, maxVal, size) if step >= 1]
-        if not levels:
-            levels = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
-        return levels
+    Done by setting the axis' tick spacing on every range change: a custom AxisItem subclass
+    passed to addPlot crashes PySide6 when the interpreter exits.
+    """
+    axis = plot.getAxis("bottom")
 
-    def tickStrings(self, values, scale, spacing):
-        return [str(round(v)) for v in values]
+    def update(_view=None, x_range=None) -> None:
+        lo, hi = x_range if x_range is not None else plot.viewRange()[0]
+        ticks = nice_ticks(lo, hi, 8)
+        step = max(1.0, math.ceil(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0)
+        axis.setTickSpacing(major=step, minor=step)
+
+    plot.getViewBox().sigXRangeChanged.connect(update)
+    update()
 
 
 class ComparePlot(pg.GraphicsLayoutWidget):
@@ -36,15 +40,21 @@ class ComparePlot(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("comparePlot")
         self.setBackground("w")
-        self.accPlot = self.addPlot(title="Validation accuracy", axisItems={"bottom": EpochAxis("bottom")})
-        self.lossPlot = self.addPlot(title="Training loss", axisItems={"bottom": EpochAxis("bottom")})
-        for plot, ylabel in ((self.accPlot, "accuracy"), (self.lossPlot, "cross-entropy")):
-            plot.setLabel("bottom", "epoch")
-            plot.setLabel("left", ylabel)
+        self.accPlot = self.addPlot(title="Validation accuracy")
+        self.lossPlot = self.addPlot(title="Training loss")
+        for plot, title, ylabel in ((self.accPlot, "Validation accuracy", "accuracy"),
+                                    (self.lossPlot, "Training loss", "cross-entropy")):
+            plot.setTitle(title, color="#222", size="11pt")  # dark text whatever pyqtgraph's global colours
+            for side in ("bottom", "left"):
+                plot.getAxis(side).setTextPen("#333")
+                plot.getAxis(side).setPen("#555")
+            plot.setLabel("bottom", "epoch", color="#333")
+            plot.setLabel("left", ylabel, color="#333")
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
+            whole_epoch_ticks(plot)
         self.nextRow()
         self.legend = pg.LegendItem(labelTextColor="#222", labelTextSize="10pt", frame=False, colCount=2)
         self.addItem(self.legend, colspan=2)
@@ -90,8 +100,8 @@ class ComparePlot(pg.GraphicsLayoutWidget):
         acc_curve, loss_curve = s["curves"]
         for curve, values in ((acc_curve, s["acc"]), (loss_curve, s["loss"])):
             pairs = [(e, v) for e, v in zip(s["epochs"], values) if v is not None]
-            curve.setData([p[0] for p in pairs], [p[1] for p in pairs])
-            curve.setSymbol("o" if len(pairs) <= 60 else None)  # markers only where they can be told apart
+            # markers only where they can be told apart (and never thousands of them to lay out)
+            curve.setData([p[0] for p in pairs], [p[1] for p in pairs], symbol="o" if len(pairs) <= 60 else None)
 
     def names(self) -> list[str]:
         return list(self.series)

@@ -223,8 +223,11 @@ class RunsPage(QWidget):
 
     def ask_resume(self) -> None:
         sel = self.runsTable.selected_rows()
-        if len(sel) != 1 or self._training():
+        if len(sel) != 1:
             return
+        if self._training():
+            return self.window_.show_error("Busy", "A run is training: wait for it to end, or stop it, first.",
+                                           "busy")
         from gui.resume_dialog import ResumeDialog
 
         dialog = ResumeDialog(self.window_.weights_dir, self.window_)

@@ -78,6 +78,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--long-epochs", type=int, default=5000, help="epochs per run of the plot test")
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from core.cli import main as cli_main
@@ -104,6 +105,18 @@ def main() -> int:
         OPENED.clear()
         t_page = best_of(lambda: (page.refresh(), app.processEvents()), args.repeat)
         shown = page.runsTable.row_count()
+        window.resize(1280, 800)
+        window.tabs.setCurrentWidget(page)
+        long_runs = [[{"epoch": e, "val_acc": 0.5 + 0.4 * (1 - 1 / e), "train_loss": 0.7 / e ** 0.5}
+                      for e in range(1, args.long_epochs + 1)] for _ in range(10)]
+
+        def draw_long() -> None:
+            page.comparePlot.clear_runs()
+            for i, hist in enumerate(long_runs):
+                page.comparePlot.set_run(f"long-{i}", hist)
+            page.comparePlot.grab()  # a full repaint
+
+        t_long = best_of(draw_long, args.repeat)
         window._quitting = True
         window.close()
         weights_read = [p for p in listing_opens + OPENED if p.endswith((".safetensors", ".ckpt"))]
@@ -112,6 +125,8 @@ def main() -> int:
                                      ("Runs page refresh (table)", t_page)):
             print(f"  {label:<28} {first * 1000:8.1f} ms / {best * 1000:6.1f} ms")
         print(f"  rows shown in runsTable: {shown}")
+        print(f"  compare plot, 10 runs x {args.long_epochs} epochs, set + repaint: "
+              f"{t_long[0] * 1000:.1f} ms / {t_long[1] * 1000:.1f} ms")
         metas = sum(p.endswith("meta.json") for p in listing_opens + OPENED)
         print(f"  files opened while listing: {metas} meta.json, {len(weights_read)} weights or checkpoints")
     return 0
