@@ -68,13 +68,17 @@ def test_table_lists_sorts_and_compares(window, qtbot, tmp_path):
     assert Image.open(tmp_path / "overlay.png").size[0] >= 1200
 
 
-def test_rename_and_delete_with_confirmation(window, qtbot):
+def test_rename_and_delete_with_confirmation(window, qtbot, monkeypatch):
     root = Path(window.weights_dir)
     fake_run(root, "first")
     fake_run(root, "second")
     page = window.runsPage
     page.refresh()
     _select(page, "first")
+    opened = []
+    monkeypatch.setattr("gui.runs_actions.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()))
+    qtbot.mouseClick(page.openButton, Qt.MouseButton.LeftButton)
+    assert opened == [str(root / "first")]
     page.ask_rename()
     page.rename_dialog.setTextValue("bad name!")
     page.rename_dialog.accept()
