@@ -59,7 +59,7 @@ class ComparePlot(pg.GraphicsLayoutWidget):
         self.legend = pg.LegendItem(labelTextColor="#222", labelTextSize="10pt", frame=False, colCount=2)
         self.addItem(self.legend, colspan=2)
         self.series: dict[str, dict] = {}  # run name -> {"epochs", "acc", "loss", "curves"}
-        self.setMinimumHeight(240)
+        self.setMinimumHeight(200)
 
     def clear_runs(self) -> None:
         for s in self.series.values():

@@ -50,7 +50,6 @@ class RunsPage(RunActions, QWidget):
         for b in (self.compareButton, self.resumeButton, self.openButton, self.renameButton, self.deleteButton):
             actions.addWidget(b)
         actions.addStretch(1)
-        actions.addWidget(self.refreshButton)
 
         self.experiment = ExperimentRunner(window)
         self.experimentButtons: dict[str, QPushButton] = {}
@@ -79,7 +78,10 @@ class RunsPage(RunActions, QWidget):
         upper, lower = QWidget(), QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
-        ul.addWidget(self.folderLabel)
+        top = QHBoxLayout()
+        top.addWidget(self.folderLabel, 1)
+        top.addWidget(self.refreshButton)
+        ul.addLayout(top)
         row = QHBoxLayout()
         row.addWidget(self.runsTable, 1)
         row.addLayout(actions)

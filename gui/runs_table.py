@@ -13,7 +13,10 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from core.cli_runs import format_acc, format_bytes
 from core.run_table import RunRow
 
-COLUMNS = ("Run", "Architecture", "Start", "Image size", "Epochs", "Best val. acc.", "Status", "Date", "Size")
+COLUMNS = ("Run", "Architecture", "Start", "Image", "Epochs", "Best val.", "Status", "Created", "On disk")
+HEADER_TIPS = ("The run folder's name", "", "From scratch, or from ImageNet weights (frozen or fine-tuned)",
+               "Image size the run trains at", "Epochs done / planned", "Best validation accuracy of any epoch",
+               "running, finished, stopped (resumable) or failed", "When the run started", "Size of its folder")
 SORT_ROLE = Qt.ItemDataRole.UserRole
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLORS = {"running": "#1a7f37", "failed": "#c0392b", "stopped": "#9a6700"}
@@ -38,12 +41,14 @@ class RunsTable(QTableView):
         self.setObjectName("runsTable")
         self.source = QStandardItemModel(0, len(COLUMNS), self)
         self.source.setHorizontalHeaderLabels(list(COLUMNS))
+        for i, tip in enumerate(HEADER_TIPS):
+            self.source.horizontalHeaderItem(i).setToolTip(tip)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.source)
         self.proxy.setSortRole(SORT_ROLE)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
-        self.sortByColumn(COLUMNS.index("Date"), Qt.SortOrder.DescendingOrder)
+        self.sortByColumn(COLUMNS.index("Created"), Qt.SortOrder.DescendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
