@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import socket
 from dataclasses import asdict, dataclass
@@ -175,26 +176,31 @@ def check_run(run_dir: str | Path) -> RunRow:
 def read_history(run_dir: str | Path) -> list[dict]:
     """Per-epoch metrics (epoch, train_loss, train_acc, val_loss, val_acc, ...) as floats.
 
-    From metrics.csv; from meta.json's copy when the CSV is missing or unreadable. Rows that
-    do not parse are left out rather than failing the whole run.
+    From metrics.csv; from meta.json's copy when the CSV is missing, unreadable or holds no
+    usable row. Rows that do not parse are left out rather than failing the whole run.
     """
     d = Path(run_dir)
-    rows: list[dict] = []
     try:
         with open(d / METRICS_FILE, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
+            history = _clean_rows(list(csv.DictReader(f)))
     except (OSError, UnicodeDecodeError, csv.Error):
+        history = []
+    if not history:
         try:
             meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
-            rows = (meta.get("metrics") or []) if isinstance(meta, dict) else []
+            history = _clean_rows(meta.get("metrics")) if isinstance(meta, dict) else []
         except (OSError, ValueError):
-            rows = []
+            history = []
+    return history
+
+
+def _clean_rows(rows) -> list[dict]:
     history = []
     for r in rows if isinstance(rows, list) else []:
         if not isinstance(r, dict):
             continue
         clean = {k: _float(v) for k, v in r.items() if isinstance(k, str)}
-        if clean.get("epoch") is None:
+        if clean.get("epoch") is None or not math.isfinite(clean["epoch"]):
             continue
         clean["epoch"] = int(clean["epoch"])
         history.append(clean)

@@ -99,7 +99,7 @@ class ComparePlot(pg.GraphicsLayoutWidget):
     def _redraw(self, s: dict) -> None:
         acc_curve, loss_curve = s["curves"]
         for curve, values in ((acc_curve, s["acc"]), (loss_curve, s["loss"])):
-            pairs = [(e, v) for e, v in zip(s["epochs"], values) if v is not None]
+            pairs = [(e, v) for e, v in zip(s["epochs"], values) if v is not None and math.isfinite(v)]
             # markers only where they can be told apart (and never thousands of them to lay out)
             curve.setData([p[0] for p in pairs], [p[1] for p in pairs], symbol="o" if len(pairs) <= 60 else None)
 

@@ -123,10 +123,17 @@ def test_compare_errors_name_the_problem(tmp_path, capsys):
     assert "not a run folder" in capsys.readouterr().err
 
 
-def test_history_falls_back_to_meta_json(tmp_path):
+def test_history_falls_back_to_meta_json_and_skips_bad_rows(tmp_path, capsys):
     run = fake_run(tmp_path, "r", epochs=4)
     (run / runs.METRICS_FILE).unlink()
     assert [r["epoch"] for r in read_history(run)] == [1, 2, 3, 4]
+    (run / runs.METRICS_FILE).write_bytes(b"garbage\n\x00\xff\n")
+    assert [r["epoch"] for r in read_history(run)] == [1, 2, 3, 4]
+    odd = fake_run(tmp_path, "odd", epochs=3)
+    (odd / runs.METRICS_FILE).write_text("epoch,train_loss,val_acc\nnan,1,1\n1,inf,0.5\n2,0.4,x\n", encoding="utf-8")
+    assert [(r["epoch"], r["val_acc"]) for r in read_history(odd)] == [(1, 0.5), (2, None)]
+    assert main(["compare", str(run), str(odd), "--plot", str(tmp_path / "odd.png")]) == 0
+    assert Image.open(tmp_path / "odd.png").size[0] == 1200
 
 
 def test_rename_checks_name_target_and_lock(tmp_path):
