@@ -7,7 +7,7 @@ run trains) and the window's own resume path; experiments through gui.experiment
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from core.cli_runs import format_bytes
@@ -30,6 +30,7 @@ def _button(text: str, name: str, tip: str = "") -> QPushButton:
 
 
 class RunsPage(RunActions, QWidget):
+    LIVE_MS = 2000
     def __init__(self, window) -> None:
         super().__init__()
         self.setObjectName("runsPage")
@@ -113,6 +114,10 @@ class RunsPage(RunActions, QWidget):
         self.experiment.runStarted.connect(lambda name: self.refresh())
         self.experiment.epochDone.connect(self._experiment_epoch)
         window.trainingFinished.connect(lambda _run: self.refresh())
+        self.liveTimer = QTimer(self)  # while a run trains and the page is seen: its epochs and status
+        self.liveTimer.setInterval(self.LIVE_MS)
+        self.liveTimer.timeout.connect(lambda: self.refresh() if self.isVisible() and self._training() else None)
+        self.liveTimer.start()
         window.tabs.currentChanged.connect(lambda _i: self.refresh() if window.tabs.currentWidget() is self else None)
         self.refresh()
 

@@ -64,6 +64,7 @@ class RunsTable(QTableView):
 
     def set_rows(self, rows: list[RunRow]) -> None:
         keep = set(self.selected_paths())
+        scrolled = self.verticalScrollBar().value()
         self.setUpdatesEnabled(False)
         self.proxy.setDynamicSortFilter(False)
         self.source.setRowCount(0)
@@ -91,6 +92,7 @@ class RunsTable(QTableView):
         self.proxy.sort(self.horizontalHeader().sortIndicatorSection(), self.horizontalHeader().sortIndicatorOrder())
         self.setUpdatesEnabled(True)
         self.select_paths(keep)
+        self.verticalScrollBar().setValue(scrolled)  # a refresh while training must not jump to the top
 
     def row_count(self) -> int:
         return self.proxy.rowCount()

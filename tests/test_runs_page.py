@@ -167,6 +167,8 @@ def test_stop_ends_the_degradation_queue(window, qtbot, tmp_path):
     page = window.runsPage
     with qtbot.waitSignal(page.experiment.runStarted, timeout=TIMEOUT_MS):
         qtbot.mouseClick(page.degradationButton, Qt.MouseButton.LeftButton)
+    [row] = page.runsTable.rows.values()  # listed at once, locked by this window's training
+    assert row.status == "running" and row.arch == "plain18" and not page.deleteButton.isEnabled()
     qtbot.mouseClick(page.stopExperimentButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.train_job is None, timeout=TIMEOUT_MS)
     q = page.experiment.queue
