@@ -84,7 +84,8 @@ class RunActions:
                 self._error("Cannot delete", exc)
         self.refresh()
         self.window_.predictPage.refresh_models(self.window_.weights_dir)
-        self.window_.statusLine.info(f"Deleted {deleted} run(s)")
+        if deleted:  # an error about the others stays on the status line
+            self.window_.statusLine.info(f"Deleted {deleted} run(s)")
         return deleted
 
     def _check_idle(self, path: str, doing: str) -> None:

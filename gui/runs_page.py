@@ -142,6 +142,7 @@ class RunsPage(RunActions, QWidget):
         self.resumeButton.setEnabled(one is not None and one.resumable and one.status != "running"
                                      and not self._training())
         self.compareButton.setEnabled(bool(sel))
+        self.exportPlotButton.setEnabled(bool(self.comparePlot.series))
         running = self.experiment.is_running()
         for b in self.experimentButtons.values():
             b.setEnabled(not running)
@@ -157,6 +158,7 @@ class RunsPage(RunActions, QWidget):
             self.comparePlot.set_run(r.name, read_history(r.path))
         self.plot_mode, self.compared = "compare", len(sel)
         self._update_note()
+        self._update_buttons()
 
     # -- experiments ---------------------------------------------------------------------
     def start_experiment(self, key: str) -> None:
@@ -170,6 +172,7 @@ class RunsPage(RunActions, QWidget):
         """One more point on the overlay (or on a compared run that is this one); labelled by architecture."""
         if self.plot_mode == "experiment" or name in self.comparePlot.series:
             self.comparePlot.add_epoch(name, epoch, val_acc, train_loss, label=self.experiment.current_arch())
+            self.exportPlotButton.setEnabled(True)
 
     def _experiment_changed(self) -> None:
         self._update_note()

@@ -59,11 +59,13 @@ def test_table_lists_sorts_and_compares(window, qtbot, tmp_path):
 
     _select(page, "best", "small")
     assert page.compareButton.isEnabled() and not page.renameButton.isEnabled()
+    assert not page.exportPlotButton.isEnabled()  # nothing drawn yet
     qtbot.mouseClick(page.compareButton, Qt.MouseButton.LeftButton)
     assert sorted(page.comparePlot.names()) == ["best", "small"]
     acc_curve, loss_curve = page.comparePlot.series["best"]["curves"]
     assert list(acc_curve.getData()[0]) == [1, 2, 3, 4]
     assert [round(v, 3) for v in loss_curve.getData()[1]] == [0.7, 0.35, 0.233, 0.175]
+    assert page.exportPlotButton.isEnabled()
     page.export_png(str(tmp_path / "overlay.png"))
     assert Image.open(tmp_path / "overlay.png").size[0] >= 1200
 
