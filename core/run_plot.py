@@ -56,9 +56,10 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], title: str
     ys = [p[1] for pts in points for p in pts] or [0, 1]
     xt = nice_ticks(min(1, min(xs)), max(max(xs), 2), 8)
     xt = [t for t in xt if t == int(t)] or [1, 2]
-    yt = nice_ticks(min(ys), max(ys), 6)
-    if key == "val_acc":
-        yt = [t for t in nice_ticks(max(0.0, min(ys) - 0.02), min(1.0, max(ys) + 0.02), 6)]
+    if key == "val_acc":  # a little room, never beyond 0-100%
+        yt = nice_ticks(max(0.0, min(ys) - 0.02), min(1.0, max(ys) + 0.02), 6)
+    else:
+        yt = nice_ticks(min(ys), max(ys), 6)
     xmin, xmax, ymin, ymax = xt[0], xt[-1], yt[0], yt[-1]
     if ymax == ymin:
         ymax = ymin + 1
