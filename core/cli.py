@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     from core.cli_explore import add_explore_parser
 
     add_explore_parser(sub)
+
+    from core.cli_runs import add_runs_parsers
+
+    add_runs_parsers(sub)
     return parser
 
 

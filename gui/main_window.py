@@ -29,6 +29,7 @@ from gui.preload import Preloader
 from gui.status import StatusLine
 from gui.train_page import TrainPage
 from gui.resume_dialog import ResumeDialog
+from gui.runs_page import RunsPage
 from gui.weights_prompt import INSTALLED_ALTERNATIVE, ask_missing_weights
 from gui import window_settings
 from gui.workers import PredictJob, TrainJob
@@ -99,6 +100,8 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.actions_by_name = build_menus(self)
         apply_tooltips(self)
         self._restore_settings()
+        self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
+        self.tabs.addTab(self.runsPage, "Runs")
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()
         # Full garbage collections scan every live object while holding the GIL: with torch, Qt and
