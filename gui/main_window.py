@@ -63,7 +63,6 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
         self.explorerPage = ExplorerPage()
-        self.tabs.addTab(self.explorerPage, "Explore")
         self.setCentralWidget(self.tabs)
         self.dropOverlay = DropOverlay(self)
         for name in ("dataPathEdit",):
@@ -97,11 +96,12 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
-        self.actions_by_name = build_menus(self)
-        apply_tooltips(self)
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
-        self.tabs.addTab(self.runsPage, "Runs")
+        self.tabs.addTab(self.runsPage, "5 · Runs")
+        self.tabs.addTab(self.explorerPage, "6 · Explore")
+        self.actions_by_name = build_menus(self)  # after the last page: View has one item per page
+        apply_tooltips(self)
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()
         # Full garbage collections scan every live object while holding the GIL: with torch, Qt and
@@ -225,6 +225,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.weights_dir = str(folder)
         self.settings.setValue("weightsDir", self.weights_dir)
         self.predictPage.refresh_models(self.weights_dir)
+        self.runsPage.refresh()
         self.statusLine.info(f"Runs are saved in {self.weights_dir}")
 
     # -- settings and shutdown ---------------------------------------------------------------

@@ -63,6 +63,7 @@ def test_open_runs_folder_changes_where_runs_go(window, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(target))
     _act(window, "openRunsAction").trigger()
     assert window.weights_dir == str(target) and window.settings.value("weightsDir") == str(target)
+    assert str(target) in window.runsPage.folderLabel.text()
 
 
 def test_dark_theme_is_dark_and_remembered(window):
