@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"catdog {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `catdog runs | head` closed the pipe: nothing more to say, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
     except Exception as exc:  # a failure, not a usage error: one line unless debugging
         if os.environ.get("CATDOG_DEBUG"):
             raise

@@ -104,3 +104,19 @@ def test_one_class_folder_and_bad_flag_via_real_command(tmp_path):
     r = subprocess.run([sys.executable, "-m", "core", "train", str(data), "--optimizer", "rmsprop"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--optimizer" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet():
+    """`catdog archs | head -1`: the reader has gone before catdog writes; no "failed: Broken pipe"."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: the first write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "core.cli", "archs"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141 and proc.stderr == "", proc.stderr
