@@ -19,6 +19,7 @@ from gui.close_guard import ask_to_stop
 from gui.data_page import DataPage
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
+from gui.evaluate_page import EvaluatePage
 from gui.export_dialog import ExportDialog
 from gui.predict_page import PredictPage
 from gui.status import StatusLine
@@ -32,6 +33,7 @@ from gui.workers import PredictJob, TrainJob
 class MainWindow(PageDropRouter, QMainWindow):
     trainingFinished = Signal(str)  # the run folder
     predictionsReady = Signal(int)  # rows shown
+    evaluationReady = Signal(int)  # photos evaluated
 
     def __init__(self, weights_dir: str | Path | None = None) -> None:
         super().__init__()
@@ -55,6 +57,8 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.tabs.addTab(self.dataPage, "1 · Data")
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
+        self.evaluatePage = EvaluatePage(self.weights_dir)
+        self.tabs.addTab(self.evaluatePage, "4 · Evaluate")
         self.setCentralWidget(self.tabs)
         for name in ("dataPathEdit",):
             setattr(self, name, getattr(self.dataPage, name))
@@ -80,6 +84,7 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.predictPage.predictRequested.connect(self.predict_paths)
         self.predictPage.cancelRequested.connect(self.cancel_prediction)
         self.predictPage.exportRequested.connect(self.export_csv)
+        self.evaluatePage.evaluationReady.connect(self.evaluationReady)
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
@@ -287,6 +292,7 @@ class MainWindow(PageDropRouter, QMainWindow):
             return
         self._save_settings()
         self.estimator.shutdown()
+        self.evaluatePage.shutdown()
         for job in (self.train_job, self.predict_job):
             if job is not None and job.is_running():
                 job.stop()
