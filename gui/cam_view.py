@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.explain.overlay import blend
@@ -123,6 +123,15 @@ class CamView(QWidget):
                            f"<br>Evidence for <b>{names[k]}</b> (red: most) at stage {self.cam.stage}")
         side = max(64, min(self.image.width(), self.image.height()) - 4)
         self.image.setPixmap(sharp_pixmap(blend(self.cam.rgb, self.cam.maps[k]), side, self.devicePixelRatioF()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.window().installEventFilter(self)  # closing the window waits for a Grad-CAM in progress
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Close and watched is self.window():
+            self.shutdown()
+        return False
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

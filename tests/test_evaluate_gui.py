@@ -14,12 +14,18 @@ from test_evaluate import CLASSES, confusion_from_output, write_three_classes
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    data = write_three_classes(tmp_path / "train", 10)
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evalgui")
+    data = write_three_classes(root / "train", 10)
     assert main(["train", str(data), "--arch", "lenet", "--image-size", "32", "--epochs", "1", "--batch-size", "8",
-                 "--out", str(tmp_path / "weights"), "--name", "three"]) == 0
-    w = MainWindow(weights_dir=tmp_path / "weights")
+                 "--out", str(root / "weights"), "--name", "three"]) == 0
+    return root
+
+
+@pytest.fixture
+def window(qtbot, trained):
+    w = MainWindow(weights_dir=trained / "weights")
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -38,9 +44,9 @@ def _click_cell(qtbot, table, row: int, col: int) -> None:
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
-def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, capsys):
+def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, trained, capsys):
     page = window.evaluatePage
-    run = tmp_path / "weights" / "three"
+    run = trained / "weights" / "three"
     assert page.evalModelCombo.currentData() == str(run)
     holdout = write_three_classes(tmp_path / "holdout", 4, seed=5)
     page.evalDataEdit.setText(str(holdout))
@@ -100,3 +106,17 @@ def test_bad_folder_is_a_readable_message(window, qtbot):
     with qtbot.waitSignal(window.evaluationReady, timeout=TIMEOUT_MS) as ready:
         page.evaluateButton.click()
     assert ready.args == [0] and "/no/such/photos" in window.last_error
+
+
+def test_predict_page_explains_a_dropped_photo(window, qtbot, trained):
+    from test_gui import _drop
+
+    photo = trained / "train" / "fox" / "fox_3.png"
+    window.tabs.setCurrentWidget(window.predictPage)
+    cam_view = window.predictPage.camView
+    with qtbot.waitSignal(cam_view.camReady, timeout=TIMEOUT_MS) as cam:
+        _drop(window.predictPage.dropZone, [photo])
+    assert cam.args == [str(photo)] and cam_view.objectName() == "predictCamView"
+    assert cam_view.cam.maps.shape == (3, 32, 32) and not cam_view.image.pixmap().isNull()
+    assert abs(cam_view.cam.probs.sum() - 1) < 1e-4
+    assert cam_view.cam.predicted == window.predictPage.predictionsTable.predictions[0].label
