@@ -8,9 +8,16 @@ Clicking a cell asks for its photos (``cellChosen``).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, \
-    QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def _table(name: str) -> QTableWidget:
@@ -39,14 +46,21 @@ class ResultsPanel(QWidget):
         self.summaryLabel.setWordWrap(True)
         self.classTable = _table("evalClassTable")
         self.classTable.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.classTable.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.classTable.horizontalHeader().setStretchLastSection(True)
         self.confusionMatrix = _table("confusionMatrix")
         self.confusionMatrix.setToolTip("Rows: the true class; columns: the predicted class. Click a cell to see "
                                         "its photos, the worst first.")
         self.confusionMatrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.confusionMatrix.cellClicked.connect(self.cellChosen)
-        caption = QLabel("Confusion matrix: rows are the <b>true</b> class, columns the <b>predicted</b> one; "
-                         "click a cell for its photos.")
+        pal = self.confusionMatrix.palette()  # the chosen cell: a light highlight, its text still readable
+        pal.setColor(QPalette.ColorRole.Highlight, QColor("#a9cdf0"))
+        pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#111"))
+        self.confusionMatrix.setPalette(pal)
+        caption = QLabel("Confusion matrix: rows are the <b>true</b> class, columns the <b>predicted</b> one, "
+                         "with the share of the row; click a cell for its photos.")
         caption.setWordWrap(True)
+        self.setMinimumWidth(300)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summaryLabel)
@@ -82,7 +96,7 @@ class ResultsPanel(QWidget):
             for j in range(len(classes)):
                 n = int(m[i, j])
                 share = n / row if row else 0.0
-                item = QTableWidgetItem(f"{n}\n{share:.0%} of {classes[i]}")
+                item = QTableWidgetItem(f"{n}\n{share:.0%}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setBackground(_shade(share, i == j))
                 item.setForeground(QColor("#111"))

@@ -8,18 +8,26 @@ gallery, worst first; a photo in the gallery shows its Grad-CAM.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSplitter, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.cam_view import CamView
 from gui.eval_gallery import Gallery
 from gui.eval_jobs import EvalJob
+from gui.eval_model_combo import ModelCombo
 from gui.eval_photo import open_large
 from gui.eval_results import ResultsPanel
-from gui.eval_model_combo import ModelCombo
 
 TOP_LOSSES = 100  # photos in the "top losses" view
 

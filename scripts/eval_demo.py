@@ -13,10 +13,9 @@ import argparse
 import time
 from pathlib import Path
 
+from gui_demo import GapMeter, wait_for  # scripts/ is on sys.path when run as a script
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
-
-from gui_demo import GapMeter, wait_for  # scripts/ is on sys.path when run as a script
 
 
 def settle(ms: int = 300) -> None:
@@ -33,7 +32,7 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/eval_shots")
     ap.add_argument("--sizes", default="1280x800,1024x640")
     args = ap.parse_args()
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive)
     from gui.main_window import MainWindow
 
     w = MainWindow(weights_dir=args.weights)

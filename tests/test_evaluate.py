@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import draw_sample
 from PIL import Image, ImageDraw
 
-from conftest import draw_sample
 from core import runs
 from core.cli import main
 from core.eval_data import eval_set

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-
 from conftest import write_flat
+from PySide6.QtCore import Qt
+from test_evaluate import CLASSES, confusion_from_output, write_three_classes
+
 from core.cli import main
 from gui.main_window import MainWindow
-from test_evaluate import CLASSES, confusion_from_output, write_three_classes
 
 TIMEOUT_MS = 60_000
 
