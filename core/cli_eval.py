@@ -8,26 +8,27 @@ from pathlib import Path
 
 from core.errors import InputError
 
+PANEL = 384  # px of each half of an explain picture
+
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from core.eval_data import eval_set
     from core.evaluate import evaluate, predictions_csv
+    from core.export import check_csv_target
 
-    if args.predictions is not None:
-        from core.export import check_csv_target
-
+    if args.predictions is not None:  # a bad target is named before the slow part
         check_csv_target(args.predictions, [], args.force, flag="--predictions")
     if args.data is not None:  # a missing folder is named before the model loads
         from core.validate import check_folder
 
         check_folder("DATA", args.data, "evaluation folder")
-    from core.predict import load_run
+    from core.predict import IMAGENET_PREFIX, load_run
 
+    if args.data is None and args.model.startswith(IMAGENET_PREFIX):
+        eval_set(args.model, [])  # says why DATA is needed, before the model loads
     lm = load_run(args.model, args.device)
     chosen = eval_set(args.model, lm.classes, args.data)
     if args.predictions is not None:  # never onto one of the photos
-        from core.export import check_csv_target
-
         check_csv_target(args.predictions, [p for p, _ in chosen.samples], args.force, flag="--predictions")
     show = sys.stderr.isatty()
     result = evaluate(lm, chosen.samples, tta=args.tta, progress=(
@@ -56,7 +57,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     from core.data.discover import collect_images
     from core.explain.overlay import save_png, titled_panels
-    from core.explain.photos import explain_files, png_name
+    from core.explain.photos import display_crop, explain_files, png_name
     from core.explain.stages import conv_stages, resolve_stage, short_name
     from core.predict import load_run
 
@@ -75,7 +76,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     for cam in cams:
         k = cam.predicted
         title = f"{cam.path.name}: {lm.classes[k]} {cam.probs[k]:.1%} · Grad-CAM at {cam.stage}"
-        target = save_png(titled_panels(cam.rgb, cam.maps[k], title), out / png_name(cam, lm.classes, taken))
+        picture = titled_panels(display_crop(lm, cam.path, PANEL), cam.maps[k], title, PANEL)
+        target = save_png(picture, out / png_name(cam, lm.classes, taken))
         print(f"{cam.path}  {lm.classes[k]} {cam.probs[k]:.3f}  -> {target}")
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)

@@ -16,6 +16,8 @@ from gui.workers import _Job
 
 #: gallery thumbnails are kept at this many pixels: sharp at 80 logical px on a 2x screen
 THUMB_PX = 160
+#: the Grad-CAM view's photo is decoded at this size (the model's own input is often only 128 px)
+CAM_PX = 640
 
 
 def _thumb(pixels: np.ndarray) -> np.ndarray:
@@ -69,7 +71,7 @@ class CamJob(_Job):
 
     def work(self) -> None:
         from core.data.decode import decode_square
-        from core.explain.photos import explain_pixels
+        from core.explain.photos import display_crop, explain_pixels
         from core.explain.stages import conv_stages, short_name
         from core.predict import load_run
 
@@ -77,4 +79,5 @@ class CamJob(_Job):
         stages = [short_name(s, lm.model) for s in conv_stages(lm.model, lm.image_size)]
         pixels = decode_square(self.photo, lm.side)[None]
         cam = explain_pixels(lm, [self.photo], pixels, self.stage if self.stage in stages else None)[0]
+        cam.rgb = display_crop(lm, self.photo, CAM_PX)  # the same region, sharp at the view's size
         self.post("ready", cam, stages, lm)

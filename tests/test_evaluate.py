@@ -40,13 +40,23 @@ def confusion_from_output(out: str, n: int) -> np.ndarray:
     return np.array([[int(v) for v in line.split()[1:]] for line in lines[start:start + n]])
 
 
-@pytest.fixture(scope="module")
+_TRAINED: dict[str, tuple[Path, Path]] = {}
+
+
+def trained_three(tmp_path_factory) -> tuple[Path, Path]:
+    """One tiny 3-class LeNet run per test session (the GUI tests use it too): (training folder, run folder)."""
+    if "run" not in _TRAINED:
+        root = tmp_path_factory.mktemp("three")
+        data = write_three_classes(root / "train", 10)
+        assert main(["train", str(data), "--arch", "lenet", "--image-size", "32", "--epochs", "1",
+                     "--batch-size", "8", "--out", str(root / "w"), "--name", "three"]) == 0
+        _TRAINED["run"] = (data, root / "w" / "three")
+    return _TRAINED["run"]
+
+
+@pytest.fixture
 def run3(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("three")
-    data = write_three_classes(root / "train", 10)
-    assert main(["train", str(data), "--arch", "lenet", "--image-size", "32", "--epochs", "1", "--batch-size", "8",
-                 "--out", str(root / "w"), "--name", "three"]) == 0
-    return data, root / "w" / "three"
+    return trained_three(tmp_path_factory)
 
 
 def test_eval_three_classes_matrix_csv_and_log_loss(run3, tmp_path, capsys):

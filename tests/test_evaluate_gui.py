@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import write_flat
 from PySide6.QtCore import Qt
-from test_evaluate import CLASSES, confusion_from_output, write_three_classes
+from test_evaluate import CLASSES, confusion_from_output, trained_three, write_three_classes
 
 from core.cli import main
 from gui.main_window import MainWindow
@@ -14,18 +16,16 @@ from gui.main_window import MainWindow
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("evalgui")
-    data = write_three_classes(root / "train", 10)
-    assert main(["train", str(data), "--arch", "lenet", "--image-size", "32", "--epochs", "1", "--batch-size", "8",
-                 "--out", str(root / "weights"), "--name", "three"]) == 0
-    return root
+@pytest.fixture
+def trained(tmp_path_factory) -> Path:
+    """The folder holding train/ (the photos) and w/three (the run) of test_evaluate's 3-class run."""
+    data, run = trained_three(tmp_path_factory)
+    return data.parent
 
 
 @pytest.fixture
 def window(qtbot, trained):
-    w = MainWindow(weights_dir=trained / "weights")
+    w = MainWindow(weights_dir=trained / "w")
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -46,7 +46,7 @@ def _click_cell(qtbot, table, row: int, col: int) -> None:
 
 def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, trained, capsys):
     page = window.evaluatePage
-    run = trained / "weights" / "three"
+    run = trained / "w" / "three"
     assert page.evalModelCombo.currentData() == str(run)
     holdout = write_three_classes(tmp_path / "holdout", 4, seed=5)
     page.evalDataEdit.setText(str(holdout))
@@ -91,12 +91,12 @@ def test_default_is_the_run_validation_split_and_cancel_works(window, qtbot, tmp
         page.evaluateButton.click()
     assert ready.args == [6] and "validation photos of three" in page.results.summaryLabel.text()
 
-    big = write_flat(tmp_path / "big", 300, size=32)
+    big = write_flat(tmp_path / "big", 80, size=32)
     page.evalDataEdit.setText(str(big))
     with qtbot.waitSignal(window.evaluationReady, timeout=TIMEOUT_MS) as ready:
         page.evaluateButton.click()
         page.cancelButton.click()
-    assert ready.args[0] < 600 and page.evaluateButton.isEnabled() and not page.cancelButton.isEnabled()
+    assert ready.args[0] < 160 and page.evaluateButton.isEnabled() and not page.cancelButton.isEnabled()
     assert page.result is not None and page.result.cancelled
 
 

@@ -64,6 +64,14 @@ def explain_files(lm, paths: Sequence[Path], stage: str | None = None, batch_siz
     return cams, failures
 
 
+def display_crop(lm, path: Path, size: int) -> np.ndarray:
+    """The region the model saw (its centre crop), decoded afresh at ``size`` px for a sharp picture."""
+    side = round(size * lm.side / lm.image_size)
+    square = decode_square(Path(path), side)
+    top = (side - size) // 2
+    return np.ascontiguousarray(square[top:top + size, top:top + size])
+
+
 def png_name(cam: PhotoCam, classes: list[str], taken: set[str]) -> str:
     """``<photo>_<class>_<probability>.png``, unique within one output folder."""
     stem = re.sub(r"[^\w.\-]+", "_", cam.path.stem)
