@@ -39,7 +39,7 @@ class CamView(QWidget):
         self.image.setMinimumSize(160, 160)
         self.image.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.classCombo = QComboBox()
-        self.classCombo.setMinimumContentsLength(14)
+        self.classCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.classCombo.setToolTip("Which class's evidence to show")
         self.classCombo.currentIndexChanged.connect(lambda _: self._paint())
         self.stageCombo = QComboBox()
