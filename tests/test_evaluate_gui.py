@@ -45,6 +45,11 @@ def _click_cell(qtbot, table, row: int, col: int) -> None:
 
 
 def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, trained, capsys):
+    from PySide6.QtWidgets import QWidget
+
+    for name in ("evaluatePage", "evalModelCombo", "evalDataEdit", "evaluateButton", "confusionMatrix",
+                 "galleryList", "camView"):
+        assert window.findChild(QWidget, name) is not None, name
     page = window.evaluatePage
     run = trained / "w" / "three"
     assert page.evalModelCombo.currentData() == str(run)
