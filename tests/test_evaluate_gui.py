@@ -84,6 +84,10 @@ def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, trained, 
     assert page.camView.cam.stage == "conv2" and page.camView.cam.maps.shape == (3, 32, 32)
     assert page.camView.classCombo.currentData() == page.camView.cam.predicted
     assert not page.camView.image.pixmap().isNull()
+    qtbot.mouseClick(page.camView.openButton, Qt.MouseButton.LeftButton)
+    large = page.camView._dialog.findChild(QWidget, "photoLarge")
+    assert large.pixmap().width() >= 40 and gallery.photos[0].path.name in page.camView._dialog.windowTitle()
+    page.camView._dialog.close()
     with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS):
         page.camView.stageCombo.setCurrentIndex(0)
         page.camView.stageCombo.activated.emit(0)
