@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.cam_view import CamView
+from gui.drop_zone import DropZone
 from gui.eval_gallery import Gallery
 from gui.eval_jobs import EvalJob
 from gui.eval_model_combo import ModelCombo
@@ -38,6 +39,7 @@ class EvaluatePage(QWidget):
     def __init__(self, weights_dir: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("evaluatePage")
+        self.setAcceptDrops(True)
         self.weights_dir = weights_dir
         self.job: EvalJob | None = None
         self.result = None
@@ -118,6 +120,24 @@ class EvaluatePage(QWidget):
         super().showEvent(event)
         if not self.busy():
             self.evalModelCombo.refresh(self.weights_dir)  # runs trained since the page was last seen
+
+    # a folder dropped here is the photos to evaluate on (never the training data); a photo gets its Grad-CAM
+    def dragEnterEvent(self, event) -> None:
+        if DropZone._local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = DropZone._local_paths(event)
+        folders = [p for p in paths if p.is_dir()]
+        photos = [p for p in paths if p.is_file()]
+        if folders or photos:
+            event.acceptProposedAction()
+        if folders:
+            self.evalDataEdit.setText(str(folders[0]))
+        elif photos:
+            self.camView.show_photo(photos[0], "dropped photo")
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Labelled photos to evaluate on", self.evalDataEdit.text())

@@ -129,3 +129,16 @@ def test_predict_page_explains_a_dropped_photo(window, qtbot, trained):
     assert cam_view.cam.maps.shape == (3, 32, 32) and not cam_view.image.pixmap().isNull()
     assert abs(cam_view.cam.probs.sum() - 1) < 1e-4
     assert cam_view.cam.predicted == window.predictPage.predictionsTable.predictions[0].label
+
+
+def test_drops_on_the_evaluate_page_are_evaluation_photos(window, qtbot, trained, tmp_path):
+    from test_gui import _drop
+
+    page = window.evaluatePage
+    holdout = write_three_classes(tmp_path / "holdout", 2, seed=9)
+    _drop(page, [holdout])
+    assert page.evalDataEdit.text() == str(holdout) and window.tabs.currentWidget() is page
+    photo = holdout / "dog" / "dog_1.png"
+    with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS) as cam:
+        _drop(page, [photo])
+    assert cam.args == [str(photo)]
