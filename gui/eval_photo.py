@@ -10,11 +10,17 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 
-def sharp_pixmap(rgb: np.ndarray, logical: int, dpr: float) -> QPixmap:
-    """A pixmap ``logical`` px wide on screen, drawn from device pixels so it stays sharp at any scale."""
-    rgb = np.ascontiguousarray(rgb)
-    h, w, _ = rgb.shape
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+def sharp_pixmap(rgb: np.ndarray | bytes, logical: int, dpr: float) -> QPixmap:
+    """A pixmap ``logical`` px wide on screen, drawn from device pixels so it stays sharp at any scale.
+
+    ``rgb``: (H, W, 3) uint8 pixels, or the bytes of an encoded image (the gallery's thumbnails).
+    """
+    if isinstance(rgb, bytes):
+        image = QImage.fromData(rgb)
+    else:
+        rgb = np.ascontiguousarray(rgb)
+        h, w, _ = rgb.shape
+        image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     side = max(1, round(logical * dpr))
     pm = QPixmap.fromImage(image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
                                         Qt.TransformationMode.SmoothTransformation))
