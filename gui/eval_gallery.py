@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 from gui.eval_photo import sharp_pixmap
 
 ICON = 80  # logical px
-CHUNK = 40  # thumbnails per tick
+CHUNK = 12  # thumbnails per tick: each tick stays a few ms
 
 
 class Gallery(QListWidget):

@@ -8,7 +8,7 @@ gallery, worst first; a photo in the gallery shows its Grad-CAM.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -210,7 +210,8 @@ class EvaluatePage(QWidget):
         extra += " · <b>cancelled</b>: only the photos done so far" if result.cancelled else ""
         if result.photos:
             self.results.show_report(result.report(), self._description, extra)
-            self.show_top_losses()
+            # after the numbers are painted (no long freeze), unless a cell was chosen meanwhile
+            QTimer.singleShot(0, lambda: None if self.galleryList.photos else self.show_top_losses())
         else:
             self.results.clear(f"No photo evaluated{extra}.")
 
