@@ -18,10 +18,11 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--model", help="a run folder (default: random weights of --arch)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--precision", default="auto", help="auto (as prediction), fp32, bf16")
     args = ap.parse_args()
     from core.data.augment import cache_side
     from core.explain.photos import explain_files
-    from core.hardware import resolve_device, setup_backends
+    from core.hardware import resolve_device, resolve_precision, setup_backends
     from core.models.registry import build_model
     from core.predict import LoadedModel, load_run
 
@@ -31,13 +32,14 @@ def main() -> None:
         setup_backends(resolve_device("cpu"))  # the allocator tuning load_run applies
         lm = LoadedModel(Path("random"), {"arch": args.arch, "classes": ["cat", "dog"], "image_size": args.size,
                                           "resize": cache_side(args.size)},
-                         build_model(args.arch).eval(), resolve_device("cpu"), "fp32")
+                         build_model(args.arch).eval(), resolve_device("cpu"),
+                         resolve_precision(args.precision, resolve_device("cpu")))
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         cams, _ = explain_files(lm, [Path(args.photo)])
         times.append(time.perf_counter() - t0)
-    print(f"Grad-CAM of one photo, {lm.meta['arch']} at {lm.image_size} px, stage {cams[0].stage}: "
+    print(f"Grad-CAM of one photo, {lm.meta['arch']} at {lm.image_size} px, {lm.precision}, stage {cams[0].stage}: "
           f"first {times[0]:.2f} s, then median {sorted(times[1:])[len(times[1:]) // 2]:.2f} s")
 
 

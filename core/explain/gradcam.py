@@ -25,8 +25,14 @@ class CamResult:
     stage: str  # the stage's short name
 
 
-def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None) -> CamResult:
-    """Grad-CAM maps of every class for a normalised float batch ``x`` (B, 3, H, W)."""
+def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None, precision: str = "fp32") -> CamResult:
+    """Grad-CAM maps of every class for a normalised float batch ``x`` (B, 3, H, W).
+
+    ``precision`` "bf16"/"fp16" runs the forward pass under autocast, as prediction does (faster on
+    CPUs with AMX and on GPUs); the maps are computed in float32 either way.
+    """
+    from core.hardware import autocast
+
     name = resolve_stage(model, stage, x.shape[-1])
     module = dict(model.named_modules())[name]
     captured: list[torch.Tensor] = []
@@ -39,7 +45,8 @@ def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None) 
     try:
         with torch.inference_mode(False), torch.enable_grad():
             x = x.detach().clone().requires_grad_(True)
-            logits = model(x).float()
+            with autocast(x.device, precision):
+                logits = model(x).float()
             acts = captured[-1]
             n = logits.shape[1]
             maps = []

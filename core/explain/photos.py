@@ -39,7 +39,7 @@ def model_input(lm, pixels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
 
 def explain_pixels(lm, paths: Sequence[Path], pixels: np.ndarray, stage: str | None = None) -> list[PhotoCam]:
     crops, x = model_input(lm, pixels)
-    r = grad_cam(lm.model, x, stage)
+    r = grad_cam(lm.model, x, stage, lm.precision)
     rgb = crops.permute(0, 2, 3, 1).numpy()
     return [PhotoCam(Path(p), rgb[i], r.probs[i], r.maps[i], r.stage) for i, p in enumerate(paths)]
 
