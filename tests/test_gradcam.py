@@ -110,3 +110,13 @@ def test_heat_map_peak_falls_on_the_shape_that_decides_the_class():
         py, px = np.unravel_index(cam.argmax(), cam.shape)
         hits += x0 - 2 <= px <= x1 + 2 and y0 - 2 <= py <= y1 + 2
     assert hits >= 14, f"peak on the shape in only {hits} of 16 photos"
+
+
+def test_bf16_forward_gives_the_same_maps():
+    torch.manual_seed(0)
+    model = build_model("resnet18").eval()
+    x = torch.randn(2, 3, 64, 64)
+    a, b = grad_cam(model, x, "layer3"), grad_cam(model, x, "layer3", precision="bf16")
+    for k in range(2):
+        assert np.corrcoef(a.maps[k, 0].ravel(), b.maps[k, 0].ravel())[0, 1] > 0.9
+    assert np.abs(a.probs - b.probs).max() < 0.05
