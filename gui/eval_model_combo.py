@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from core.predict import IMAGENET_PREFIX
 from core.runs import list_runs
 from gui.predict_page import BASELINE_ARCH
+
+IMAGENET_PREFIX = "imagenet:"  # core.predict.IMAGENET_PREFIX; that module loads torch, this one must not
 
 
 class ModelCombo(QComboBox):

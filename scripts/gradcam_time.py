@@ -34,13 +34,16 @@ def main() -> None:
                                           "resize": cache_side(args.size)},
                          build_model(args.arch).eval(), resolve_device("cpu"),
                          resolve_precision(args.precision, resolve_device("cpu")))
-    times = []
+    times, cpu = [], []
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         cams, _ = explain_files(lm, [Path(args.photo)])
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     print(f"Grad-CAM of one photo, {lm.meta['arch']} at {lm.image_size} px, {lm.precision}, stage {cams[0].stage}: "
-          f"first {times[0]:.2f} s, then median {sorted(times[1:])[len(times[1:]) // 2]:.2f} s")
+          f"first {times[0]:.2f} s, then median {sorted(times[1:])[len(times[1:]) // 2]:.2f} s "
+          f"(CPU time of all threads: median {sorted(cpu[1:])[len(cpu[1:]) // 2]:.2f} s; a busy machine inflates "
+          f"the wall time, check `uptime`)")
 
 
 if __name__ == "__main__":
