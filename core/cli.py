@@ -88,30 +88,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from core.data.classes import match_classes
-    from core.data.discover import discover
-    from core.evaluate import confusion_report
-    from core.predict import load_run, predict_files
-    from core.validate import check_folder
-
-    check_folder("DATA", args.data, "evaluation folder")
-    index = discover(args.data)
-    lm = load_run(args.model, args.device)
-    to_model = match_classes(index.classes, lm.classes, args.data)
-    labels = {s.path: to_model[s.label] for s in index.samples}
-    preds, failures = predict_files(lm, [s.path for s in index.samples], tta=args.tta)
-    if not preds:
-        listed = "; ".join(f"{p}: {r}" for p, r in failures[:3])
-        raise InputError(f"no readable photo in {args.data} ({len(failures)} unreadable: {listed})")
-    report = confusion_report(lm.classes, [labels[p.path] for p in preds], [p.label for p in preds])
-    print(f"model {lm.run_dir} ({lm.meta['arch']}, {lm.image_size}px) on {index.summary()}")
-    print(report.to_text())
-    for path, reason in failures + index.ignored:
-        print(f"skipped {path}: {reason}")
-    return 0
-
-
 def _cmd_bench(args: argparse.Namespace) -> int:
     from core.bench import bench_arch
     from core.models.registry import get_arch
@@ -157,12 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="with --csv, also print each prediction")
     p.set_defaults(func=_cmd_predict)
 
-    p = sub.add_parser("eval", help="accuracy, per-class precision/recall, confusion matrix")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("data", metavar="DATA")
-    p.add_argument("--tta", action="store_true")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.set_defaults(func=_cmd_eval)
+    from core.cli_eval import add_eval_parsers
+
+    add_eval_parsers(sub, DEVICES)  # eval, explain
 
     p = sub.add_parser("bench", help="training and prediction images/s on this machine")
     p.add_argument("--arch", action="append", choices=list(ARCHS), metavar="ARCH",

@@ -18,6 +18,7 @@ from gui.data_page import DataPage
 from gui.drop_overlay import DropOverlay
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
+from gui.evaluate_page import EvaluatePage
 from gui.explorer_page import ExplorerPage
 from gui.export_dialog import ExportDialog
 from gui.icon import app_icon
@@ -38,6 +39,7 @@ from gui.workers import PredictJob, TrainJob
 class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     trainingFinished = Signal(str)  # the run folder
     predictionsReady = Signal(int)  # rows shown
+    evaluationReady = Signal(int)  # photos evaluated
 
     def __init__(self, weights_dir: str | Path | None = None) -> None:
         super().__init__()
@@ -62,6 +64,8 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.tabs.addTab(self.dataPage, "1 · Data")
         self.tabs.addTab(self.trainPage, "2 · Train")
         self.tabs.addTab(self.predictPage, "3 · Predict")
+        self.evaluatePage = EvaluatePage(self.weights_dir)
+        self.tabs.addTab(self.evaluatePage, "4 · Evaluate")
         self.explorerPage = ExplorerPage()
         self.setCentralWidget(self.tabs)
         self.dropOverlay = DropOverlay(self)
@@ -93,6 +97,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.predictPage.predictRequested.connect(self.predict_paths)
         self.predictPage.cancelRequested.connect(self.cancel_prediction)
         self.predictPage.exportRequested.connect(self.export_csv)
+        self.evaluatePage.evaluationReady.connect(self.evaluationReady)
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
@@ -248,6 +253,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             return
         self._save_settings()
         self.estimator.shutdown()
+        self.evaluatePage.shutdown()
         for job in (self.train_job, self.predict_job):
             if job is not None and job.is_running():
                 job.stop()

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from core.data.discover import IMAGE_SUFFIXES
 from core.runs import IMAGENET_PREFIX, list_runs
+from gui.cam_view import CamView
 from gui.drop_zone import DropZone
 from gui.predictions_table import PredictionsTable, TableControls
 
@@ -97,7 +99,14 @@ class PredictPage(QWidget):
         layout.addLayout(actions)
         self.tableControls = TableControls(self.predictionsTable)
         layout.addWidget(self.tableControls)
-        layout.addWidget(self.predictionsTable, 1)
+        self.camView = CamView(self.model_path, "predictCamView")  # Grad-CAM of the selected photo
+        self.predictionsTable.itemSelectionChanged.connect(self._explain_selected)
+        split = QSplitter()
+        split.addWidget(self.predictionsTable)
+        split.addWidget(self.camView)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
         layout.addLayout(bottom)
         self.last_dir = ""
 
@@ -126,6 +135,11 @@ class PredictPage(QWidget):
         i = self.modelCombo.findData(current) if current else -1
         self.modelCombo.setCurrentIndex(max(i, 0))
 
+    def _explain_selected(self) -> None:
+        rows = self.predictionsTable.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.predictionsTable.predictions):
+            self.camView.show_photo(self.predictionsTable.predictions[rows[0].row()].path)
+
     def model_path(self) -> str | None:
         return self.modelCombo.currentData()
 
@@ -148,6 +162,7 @@ class PredictPage(QWidget):
         self.modelCombo.setEnabled(not busy)
         if busy:
             self.predictionsTable.clear_rows()
+            self.camView.clear()
             self.inputs, self.failures, self.cancelled = list(files or []), [], False
             self.predictProgress.setRange(0, max(total, 1))
             self.predictProgress.setFormat("%v / %m photos")
@@ -177,3 +192,5 @@ class PredictPage(QWidget):
             text += " · no CSV can be exported until every photo is classified"
         self.summaryLabel.setText(text)
         self.exportCsvButton.setEnabled(bool(preds))
+        if len(preds) == 1:  # one dropped photo: show where the model looked
+            self.predictionsTable.selectRow(0)
