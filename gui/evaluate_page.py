@@ -66,7 +66,8 @@ class EvaluatePage(QWidget):
         self.cancelButton.clicked.connect(self.cancel)
         self.evalProgress = QProgressBar()
         self.evalProgress.setObjectName("evalProgress")
-        self.evalProgress.setFormat("%v / %m photos")
+        self.evalProgress.setFormat("No photos being evaluated")  # idle: not "0 / 100 photos"
+        self.evalProgress.setRange(0, 1)
         self.evalProgress.setValue(0)
         top = QHBoxLayout()
         top.addWidget(QLabel("Model:"))
@@ -196,6 +197,7 @@ class EvaluatePage(QWidget):
     def _started(self, total: int, description: str) -> None:
         self._description = description
         self.evalProgress.setRange(0, max(total, 1))
+        self.evalProgress.setFormat("%v / %m photos")
         self.evalProgress.setValue(0)
         self.results.clear(f"Evaluating {description}…")
 

@@ -125,3 +125,11 @@ def test_drag_over_the_window_highlights_the_target(window, tmp_path):
     assert enter.isAccepted() and window.dropOverlay.isVisible() and "classify" in window.dropOverlay.text()
     QApplication.sendEvent(window, QDragLeaveEvent())
     assert not window.dropOverlay.isVisible()
+
+
+def test_idle_progress_bars_say_nothing_is_running(window):
+    from PySide6.QtWidgets import QProgressBar
+
+    for name in ("predictProgress", "evalProgress"):
+        bar = window.findChild(QProgressBar, name)
+        assert bar is not None and "100" not in bar.text() and bar.text().startswith("No photos"), bar.text()
