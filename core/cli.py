@@ -164,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.set_defaults(func=_cmd_eval)
 
+    from core.cli_export import add_export_parser
+
+    add_export_parser(sub)
+
     p = sub.add_parser("bench", help="training and prediction images/s on this machine")
     p.add_argument("--arch", action="append", choices=list(ARCHS), metavar="ARCH",
                    help="repeat for several (default lenet, resnet18, resnet50, efficientnet_lite0)")
