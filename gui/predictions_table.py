@@ -69,6 +69,7 @@ class PredictionsTable(QTableWidget):
             name.setToolTip(str(p.path))
             self.setItem(i, 1, name)
             cls = QTableWidgetItem(classes[p.label])
+            cls.setToolTip(classes[p.label])  # a long class name is elided in the column
             cls.setForeground(QColor(CLASS_COLORS[p.label % len(CLASS_COLORS)]))
             font = cls.font()
             font.setBold(True)
@@ -77,6 +78,6 @@ class PredictionsTable(QTableWidget):
             prob = QTableWidgetItem()
             prob.setData(Qt.ItemDataRole.UserRole, p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole + 1, CLASS_COLORS[p.label % len(CLASS_COLORS)])
-            prob.setToolTip(", ".join(f"P({c}) = {v:.3f}" for c, v in zip(classes, p.probs)))
+            prob.setToolTip("\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5)))  # most probable first
             self.setItem(i, 3, prob)
         self.predictions += preds
