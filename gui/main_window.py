@@ -20,6 +20,7 @@ from gui.data_page import DataPage
 from gui.drop_routing import PageDropRouter
 from gui.estimator import RunEstimator
 from gui.export_dialog import ExportDialog
+from gui.export_model_dialog import install_export_action
 from gui.predict_page import PredictPage
 from gui.status import StatusLine
 from gui.train_page import TrainPage
@@ -83,6 +84,7 @@ class MainWindow(PageDropRouter, QMainWindow):
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       parent=self)
+        self.exportModelAction = install_export_action(self)  # File > Export model… (Ctrl+Shift+E)
         self._restore_settings()
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()

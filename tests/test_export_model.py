@@ -126,3 +126,33 @@ def test_cli_export_prints_how_to_use_and_refuses_bad_targets(tmp_path, photos, 
     assert cli_main(["export", str(run), "--format", "torchscript", "--out", str(run / "meta.json")]) == 0
     assert (run / "meta.json.pt").is_file()  # the format's suffix is added: the run's own file is untouched
     assert json.loads((run / "meta.json").read_text())["arch"] == "residual_mini"
+
+
+def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
+    from core.estimate import Rates
+    from gui.main_window import MainWindow
+
+    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
+    run = make_run(tmp_path / "weights", "residual_mini")
+    window = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(window)
+    action = window.exportModelAction
+    assert action.shortcut().toString() == "Ctrl+Shift+E" and action.text() == "Export model…"
+    assert any(a.menu() is not None and action in a.menu().actions() and a.text() == "&File"
+               for a in window.menuBar().actions())
+    action.trigger()
+    dialog = window.export_model_dialog
+    assert dialog.runCombo.currentData() == str(run)
+    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("torchscript"))
+    assert dialog.pathEdit.text() == str(run / "model.pt")
+    dialog.pathEdit.setText(str(tmp_path / "exported" / "fruit"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000) as done:
+        dialog.exportButton.click()
+    assert done.args == [str(tmp_path / "exported" / "fruit.pt")]
+    assert "torch.jit.load" in dialog.howTo.toPlainText() and "fruit.pt.json" in dialog.statusLabel.text()
+    photo = next(write_folders(tmp_path / "p", 1, names=("x", "y")).rglob("*.png"))
+    with torch.no_grad():
+        got = torch.jit.load(done.args[0])(app_input([photo])).numpy()
+    np.testing.assert_allclose(got, predicted(run, [photo]), atol=1e-4)  # the file the window wrote is right
+    dialog.close()
+    window.close()
