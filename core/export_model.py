@@ -120,8 +120,8 @@ def preprocessing(lm) -> dict:
         "output": {"name": OUTPUT_NAME, "meaning": "class probabilities (softmax applied), in the order of classes"},
         "steps": [
             "open the photo, apply its EXIF rotation, convert to RGB (transparent pixels over white)",
-            "resize the whole photo to resize x resize pixels (bilinear; JPEGs may first be decoded at a reduced "
-            "size with PIL's draft mode, as the app does)",
+            ("resize the whole photo to resize x resize pixels (bilinear; JPEGs may first be decoded at a reduced "
+             "size with PIL's draft mode, as the app does)"),
             "crop the central image_size x image_size square (top = left = round((resize - image_size) / 2))",
             "scale to [0, 1], subtract mean and divide by std per channel, lay out as 1 x 3 x H x W",
         ],

@@ -9,7 +9,7 @@ what the device has, in the warning colour when it will not fit.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.runs import list_runs
 from gui.workers import _Job
 
 FORMATS = {"onnx": ("ONNX (onnxruntime, any language)", ".onnx"), "torchscript": ("TorchScript (torch.jit.load)", ".pt")}
@@ -54,6 +53,10 @@ class ExportModelDialog(QDialog):
         self.job: ExportModelJob | None = None
         self.runCombo = QComboBox()
         self.runCombo.setObjectName("exportRunCombo")
+        from core.runs import (
+            list_runs,  # core.runs loads torch: not at the window's import
+        )
+
         for run in list_runs(weights_dir):
             self.runCombo.addItem(run.label, str(run.path))
         if select and self.runCombo.findData(select) >= 0:

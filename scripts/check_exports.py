@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +23,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import runs  # noqa: E402
-from core.data.augment import cache_side, eval_batch, to_model_input  # noqa: E402
-from core.data.decode import decode_square  # noqa: E402
-from core.export_model import export_model  # noqa: E402
-from core.models.registry import ARCHS, build_model, get_arch  # noqa: E402
-from core.predict import load_run, predict_files  # noqa: E402
+from core import runs
+from core.data.augment import cache_side, eval_batch, to_model_input
+from core.data.decode import decode_square
+from core.export_model import export_model
+from core.models.registry import ARCHS, build_model, get_arch
+from core.predict import load_run, predict_files
 
 TOLERANCE = 1e-4
 CLASSES = ["cat", "dog", "fox"]

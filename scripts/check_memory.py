@@ -80,7 +80,7 @@ def main() -> int:
         arch, batch, size, precision = spec.split(":")
         est = simulate(arch, int(batch), int(size), precision)
         done = subprocess.run([sys.executable, "-c", CHILD, arch, batch, size, precision], capture_output=True,
-                              text=True, cwd=ROOT)
+                              text=True, cwd=ROOT, check=False)
         if done.returncode:
             print(f"{arch}: real run failed: {done.stderr.strip().splitlines()[-1]}")
             continue

@@ -6,7 +6,6 @@ Only the competition CSV is cat/dog specific, and it says so for an N-class mode
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
