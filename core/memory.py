@@ -7,9 +7,11 @@ and subtracts them when the storage is freed, so the tracked peak is what the re
 keeps alive at its worst moment: weights, gradients, optimizer state, saved activations and
 the largest temporaries. A frozen start only runs the backbone without gradients.
 
-Validated against real CPU runs by scripts/check_memory.py (peak RSS of one step in a fresh
-process). Not counted: the allocator's rounding and caching, cuDNN / oneDNN workspaces, the
-CUDA context, and the decoded-photo cache. Simulating takes a fraction of a second for small
+Checked against real CPU steps by scripts/check_memory.py (peak RSS in a fresh process):
+activations and temporaries really take about 1.4 times their bytes there (oneDNN buffers,
+malloc arenas), so CPU estimates carry that factor. On CUDA the simulated bytes are shown as they are (not checked
+here: no GPU); not counted there: the caching allocator's rounding and cuDNN workspaces. The
+decoded-photo cache is never counted. Simulating takes a fraction of a second for small
 nets and seconds for the largest, so results are cached on disk; the window simulates on a
 worker thread that it can stop at any op. No torch import at module import: the window imports it.
 """
@@ -26,6 +28,9 @@ from dataclasses import asdict, dataclass
 from core.atomic import write_text_atomic
 from core.paths import cache_root
 
+#: a real CPU step's peak RSS over the simulated bytes of activations and temporaries (oneDNN buffers,
+#: malloc arenas), measured by scripts/check_memory.py; weights, gradients and optimizer state need none
+CPU_OVERHEAD = 1.4
 FEATURE_BATCH = 64  # core.training.features computes frozen features in batches of 64
 GB = 1024**3
 
@@ -35,9 +40,15 @@ class MemoryEstimate:
     peak_bytes: int  # weights + everything the step allocates at its worst moment
     weights_bytes: int
     key: str = ""
+    state_bytes: int = 0  # gradients + optimizer state: sized by the parameters, no allocator overhead
 
-    def gib(self) -> float:
-        return self.peak_bytes / GB
+    def on_device(self, device_type: str) -> MemoryEstimate:
+        """What the process will really hold: on a CPU, the tensors' bytes plus the measured overhead."""
+        if device_type != "cpu":
+            return self
+        fixed = self.weights_bytes + self.state_bytes
+        activations = max(self.peak_bytes - fixed, 0)
+        return MemoryEstimate(fixed + int(activations * CPU_OVERHEAD), self.weights_bytes, self.key, self.state_bytes)
 
 
 def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
@@ -64,7 +75,7 @@ def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str 
                     optimizer: str = "adamw") -> MemoryEstimate | None:
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
     hit = _read_cache().get(key)
-    return MemoryEstimate(int(hit[0]), int(hit[1]), key) if hit else None
+    return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2])) if hit and len(hit) == 3 else None
 
 
 class Stopped(Exception):
@@ -112,9 +123,13 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     from core.models.registry import build_model
 
     half = precision in ("bf16", "fp16")
-    with FakeTensorMode():
+    with torch.device("meta"):  # some initialisers (GoogLeNet's truncated normal) need values: meta skips them
         model = build_model(arch, 2)
+    with FakeTensorMode(allow_non_fake_inputs=True):  # the meta parameters become fake CPU ones
+        model = model.to_empty(device="cpu")
         weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        states = 0 if start == "imagenet-frozen" else (2 if optimizer == "sgd" else 3) * param_bytes  # grads + state
         amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=half)  # CUDA's fp16 takes the same bytes
         tracker = _tracker(should_stop)
         with tracker:
@@ -123,8 +138,9 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
                 with torch.no_grad(), amp:
                     model(torch.empty(FEATURE_BATCH, 3, image_size, image_size))
             else:
-                opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)}.get(
-                    optimizer, lambda p: torch.optim.AdamW(p, lr=1e-3))(model.parameters())
+                # fused, as core.training.optim makes them on CPU and CUDA: no per-parameter temporaries
+                opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, fused=True)}.get(
+                    optimizer, lambda p: torch.optim.AdamW(p, lr=1e-3, fused=True))(model.parameters())
                 for _ in range(2):  # the second step has the optimizer's state from the first
                     x = torch.empty(batch_size, 3, image_size, image_size)
                     y = torch.zeros(batch_size, dtype=torch.long)
@@ -135,7 +151,7 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
                     opt.step()
                     del x, y, loss
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
-    return MemoryEstimate(weights + tracker.peak, weights, key)
+    return MemoryEstimate(weights + tracker.peak, weights, key, states)
 
 
 def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
@@ -146,7 +162,7 @@ def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
         return hit
     est = simulate(arch, batch_size, image_size, precision, start, optimizer, should_stop)
     stored = _read_cache()
-    stored[est.key] = [est.peak_bytes, est.weights_bytes]
+    stored[est.key] = [est.peak_bytes, est.weights_bytes, est.state_bytes]
     try:
         write_text_atomic(_file(), json.dumps(stored, indent=1))
     except OSError:
@@ -158,8 +174,9 @@ def for_config(cfg) -> tuple[MemoryEstimate, int | None, str]:
     """(estimate, available bytes, what they are) for a validated TrainConfig on its device."""
     from core.hardware import resolve_device, resolve_precision
 
-    precision = resolve_precision(cfg.precision, resolve_device(cfg.device))
-    est = estimate(cfg.arch, cfg.batch_size, cfg.image_size, precision, cfg.start, cfg.optimizer)
+    device = resolve_device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
+    est = estimate(cfg.arch, cfg.batch_size, cfg.image_size, precision, cfg.start, cfg.optimizer).on_device(device.type)
     available, what = available_bytes(cfg.device)
     return est, available, what
 

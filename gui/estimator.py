@@ -34,11 +34,13 @@ class MemoryJob(_Job):
         from core.memory import Stopped, available_bytes, describe, estimate
 
         arch, size, batch, start, optimizer = self.settings
-        precision = resolve_precision("auto", resolve_device("auto"))
+        device = resolve_device("auto")
+        precision = resolve_precision("auto", device)
         try:
             est = estimate(arch, batch, size, precision, start, optimizer, should_stop=self.stop_event.is_set)
         except Stopped:
             return
+        est = est.on_device(device.type)
         available, what = available_bytes("auto")
         self.post("ready", (self.settings, *describe(est, available, what)))
 
