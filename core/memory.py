@@ -13,7 +13,7 @@ malloc arenas), so CPU estimates carry that factor. On CUDA the simulated bytes 
 here: no GPU); not counted there: the caching allocator's rounding and cuDNN workspaces. The
 decoded-photo cache is never counted. Simulating takes a fraction of a second for small
 nets and seconds for the largest, so results are cached on disk; the window simulates on a
-worker thread that it can stop at any op. No torch import at module import: the window imports it.
+worker thread that it can stop before any layer. No torch import at module import: the window imports it.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Stopped(Exception):
     """The caller's should_stop said so in the middle of a simulation."""
 
 
-def _tracker(should_stop: Callable[[], bool] | None = None):
+def _tracker():
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -97,8 +97,6 @@ def _tracker(should_stop: Callable[[], bool] | None = None):
             self.live -= n
 
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            if should_stop is not None and should_stop():
-                raise Stopped
             out = func(*args, **(kwargs or {}))
             outs = out if isinstance(out, (tuple, list)) else (out,)
             for ret, t in zip(func._schema.returns, outs):
@@ -111,6 +109,19 @@ def _tracker(should_stop: Callable[[], bool] | None = None):
             return out
 
     return StorageTracker()
+
+
+def _check(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise Stopped
+
+
+def _stop_points(model, should_stop: Callable[[], bool] | None) -> None:
+    """Check ``should_stop`` before every module's forward: raising inside a dispatch (or in backward,
+    where C++ calls back into Python) would abort the process."""
+    if should_stop is not None:
+        for module in model.modules():
+            module.register_forward_pre_hook(lambda module, inputs: _check(should_stop))
 
 
 def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
@@ -131,7 +142,8 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
         param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
         states = 0 if start == "imagenet-frozen" else (2 if optimizer == "sgd" else 3) * param_bytes  # grads + state
         amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=half)  # CUDA's fp16 takes the same bytes
-        tracker = _tracker(should_stop)
+        tracker = _tracker()
+        _stop_points(model, should_stop)
         with tracker:
             if start == "imagenet-frozen":
                 model.eval()
@@ -148,6 +160,7 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
                         loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
+                    _check(should_stop)
                     opt.step()
                     del x, y, loss
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
