@@ -15,6 +15,8 @@ from pathlib import Path
 from core.cli_train import positive_int
 from core.errors import InputError
 
+TOP_DEFAULT = 5  # `predict` prints every class's probability up to this many classes, else the top 5
+
 
 def _cmd_archs(args: argparse.Namespace) -> int:
     from core.models.registry import ARCHS, arch_info
@@ -77,9 +79,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     classes = lm.classes
     if not args.csv or args.verbose:
         width = max(len(str(p.path)) for p in preds) if preds else 10
+        label_width = max(8, *(len(c) for c in classes))
+        ranked = args.top is not None or len(classes) > TOP_DEFAULT  # else every class, in its order
         for p in preds:
-            print(f"{p.path!s:<{width}}  {classes[p.label]:<8} {p.confidence:.3f}  " +
-                  " ".join(f"P({c})={v:.3f}" for c, v in zip(classes, p.probs)))
+            shown = p.top(args.top or TOP_DEFAULT) if ranked else range(len(classes))
+            print(f"{p.path!s:<{width}}  {classes[p.label]:<{label_width}} {p.confidence:.3f}  " +
+                  " ".join(f"P({classes[i]})={p.probs[i]:.3f}" for i in shown))
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.csv:
@@ -131,11 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the class written as 1 (default: the dog class of a cat/dog model)")
     p.add_argument("--force", action="store_true", help="replace an existing --csv file that is not a .csv")
     p.add_argument("-v", "--verbose", action="store_true", help="with --csv, also print each prediction")
+    p.add_argument("--top", type=positive_int, metavar="K",
+                   help=f"print the K most probable classes (default: all up to {TOP_DEFAULT} classes, else the top "
+                        f"{TOP_DEFAULT})")
     p.set_defaults(func=_cmd_predict)
 
     from core.cli_eval import add_eval_parsers
 
     add_eval_parsers(sub, DEVICES)  # eval, explain
+
+    from core.cli_export import add_export_parser
+
+    add_export_parser(sub)
 
     p = sub.add_parser("bench", help="training and prediction images/s on this machine")
     p.add_argument("--arch", action="append", choices=list(ARCHS), metavar="ARCH",

@@ -161,5 +161,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         else:
             if not args.data:
                 raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
-            result = Trainer(TrainConfig(**given), reporter, stop).run()
+            cfg = TrainConfig(**given).validate()
+            from core.memory import print_estimate
+
+            print_estimate(cfg)  # before any photo is read: will this batch and size fit?
+            result = Trainer(cfg, reporter, stop).run()
     return 0 if not result.stopped else 130

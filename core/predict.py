@@ -59,6 +59,10 @@ class Prediction:
     def confidence(self) -> float:
         return float(max(self.probs))
 
+    def top(self, k: int) -> list[int]:
+        """Indices of the k most probable classes, most probable first."""
+        return sorted(range(len(self.probs)), key=lambda i: -self.probs[i])[:k]
+
 
 def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
     """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline."""

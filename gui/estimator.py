@@ -2,18 +2,47 @@
 
 Changes are debounced; the speed of an architecture/size/batch on this computer is measured
 once off the GUI thread (a few timed batches) and cached on disk by core.estimate, so most
-updates are instant. Nothing is measured while a training run has the CPU.
+updates are instant. Nothing is measured while a training run has the CPU. A second line
+gives the run's peak memory (core.memory, simulated on a worker thread and cached) against
+what the device has, in the warning colour when it will not fit.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.data.split import val_count
 from core.estimate import cached_rates, estimate_seconds
-from gui.workers import EstimateJob
+from gui.workers import EstimateJob, _Job
+
+WARNING_STYLE = "color: #c0392b; font-weight: bold;"
+
+
+class MemoryJob(_Job):
+    """Simulates one training step's peak memory (core.memory) and reads what the device has."""
+
+    ready = Signal(object)  # (settings, text, too_big)
+
+    def __init__(self, settings: tuple) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def work(self) -> None:
+        from core.hardware import resolve_device, resolve_precision
+        from core.memory import Stopped, available_bytes, describe, estimate
+
+        arch, size, batch, start, optimizer = self.settings
+        device = resolve_device("auto")
+        precision = resolve_precision("auto", device)
+        try:
+            est = estimate(arch, batch, size, precision, start, optimizer, should_stop=self.stop_event.is_set)
+        except Stopped:
+            return
+        est = est.on_device(device.type)
+        available, what = available_bytes("auto")
+        self.post("ready", (self.settings, *describe(est, available, what)))
 
 
 class RunEstimator(QObject):
@@ -21,6 +50,8 @@ class RunEstimator(QObject):
         super().__init__(parent)
         self.train_page, self.data_page, self.busy = train_page, data_page, busy
         self.job: EstimateJob | None = None
+        self.memory_job: MemoryJob | None = None
+        self.memory: dict[tuple, tuple[str, bool]] = {}  # settings -> (text, too big)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
@@ -28,7 +59,7 @@ class RunEstimator(QObject):
         t = train_page
         for signal in (t.archCombo.currentIndexChanged, t.startCombo.currentIndexChanged, t.epochsSpin.valueChanged,
                        t.batchSizeSpin.valueChanged, t.imageSizeSpin.valueChanged, data_page.datasetChanged,
-                       data_page.valSplitSpin.valueChanged):
+                       data_page.valSplitSpin.valueChanged, t.optimizerCombo.currentIndexChanged):
             signal.connect(self.schedule)
 
     def schedule(self, *_) -> None:
@@ -39,6 +70,39 @@ class RunEstimator(QObject):
         return t.arch(), t.imageSizeSpin.value(), t.batchSizeSpin.value(), t.startCombo.start()
 
     def update(self) -> None:
+        self._update_time()
+        self._show_memory()
+
+    def _memory_settings(self) -> tuple:
+        t = self.train_page
+        return t.arch(), t.imageSizeSpin.value(), t.batchSizeSpin.value(), t.startCombo.start(), \
+            t.optimizerCombo.currentText()
+
+    def _show_memory(self) -> None:
+        """Append the peak-memory line to whatever the time line says; simulate it first if need be."""
+        settings = self._memory_settings()
+        label = self.train_page.estimateLabel
+        base = label.text().split("\n")[0]
+        if settings in self.memory:
+            text, too_big = self.memory[settings]
+            label.setText(f"{base}\n{'⚠ ' if too_big else ''}{text}")
+            if too_big:
+                label.setStyleSheet(WARNING_STYLE)
+            return
+        label.setText(base)
+        if self.busy() or (self.memory_job is not None and self.memory_job.is_running()):
+            return  # measured when no run is training; a running job's result triggers another update
+        self.memory_job = MemoryJob(settings)
+        self.memory_job.ready.connect(self._memory_ready)
+        self.memory_job.failed.connect(lambda msg: None)  # the time line is still there; memory is a bonus
+        self.memory_job.start()
+
+    def _memory_ready(self, result: tuple) -> None:
+        settings, text, too_big = result
+        self.memory[settings] = (text, too_big)
+        self.schedule()
+
+    def _update_time(self) -> None:
         index = self.data_page.index
         if index is None:
             return self.train_page.show_estimate(None, "choose the training photos on the Data page to see it")
@@ -60,5 +124,8 @@ class RunEstimator(QObject):
 
     def shutdown(self) -> None:
         self.timer.stop()
+        if self.memory_job is not None:
+            self.memory_job.stop()  # the simulation stops at its next op
+            self.memory_job.finish_now()
         if self.job is not None:
             self.job.finish_now()

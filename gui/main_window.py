@@ -106,6 +106,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.tabs.addTab(self.runsPage, "5 · Runs")
         self.tabs.addTab(self.explorerPage, "6 · Explore")
         self.actions_by_name = build_menus(self)  # after the last page: View has one item per page
+        self.exportModelAction = self.actions_by_name["exportModelAction"]
         apply_tooltips(self)
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()

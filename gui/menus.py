@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from gui.export_model_dialog import open_export_model_dialog
 from gui.theme import THEMES, apply_theme
 
 THEME_KEY = "theme"
@@ -61,7 +62,9 @@ def build_menus(window) -> dict[str, QAction]:
     file_menu.addSeparator()
     add(file_menu, "exportCsvAction", "Export submission CSV…", window.export_csv, "Ctrl+E",
         "Write the competition CSV of the photos classified on the Predict page")
-    window.fileMenuTail = file_menu.addSeparator()  # more exports go above this line
+    add(file_menu, "exportModelAction", "Export model…", lambda: open_export_model_dialog(window), "Ctrl+Shift+E",
+        "Write a trained run as an ONNX or TorchScript file that runs without this app")
+    file_menu.addSeparator()
     add(file_menu, "quitAction", "Quit", window.close, QKeySequence.StandardKey.Quit)
 
     view_menu = bar.addMenu("&View")

@@ -115,6 +115,7 @@ class PredictionsTable(QTableWidget):
             self.setItem(i, 1, name)
             cls = SortItem(classes[p.label])
             cls.setData(SORT_ROLE, (classes[p.label], -p.confidence))
+            cls.setToolTip(classes[p.label])  # a long class name is elided in the column
             cls.setForeground(QColor(CLASS_COLORS[p.label % len(CLASS_COLORS)]))
             font = cls.font()
             font.setBold(True)
@@ -124,7 +125,7 @@ class PredictionsTable(QTableWidget):
             prob.setData(Qt.ItemDataRole.UserRole, p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole + 1, CLASS_COLORS[p.label % len(CLASS_COLORS)])
             prob.setData(SORT_ROLE, p.confidence)
-            prob.setToolTip(", ".join(f"P({c}) = {v:.3f}" for c, v in zip(classes, p.probs)))
+            prob.setToolTip("\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5)))  # most probable first
             self.setItem(i, 3, prob)
             self.setRowHidden(i, not self._shown(p))
         self.predictions += preds

@@ -54,10 +54,13 @@ def load_imagenet_state_dict(torchvision_name: str, progress: bool = False) -> d
             f"efficientnet_lite0, whose ImageNet weights are installed, or train from scratch") from None
 
 
-def build_imagenet_classifier(torchvision_name: str) -> nn.Module:
-    """The 1000-class ImageNet model with its weights."""
-    model = get_model(torchvision_name, weights=None)
-    model.load_state_dict(load_imagenet_state_dict(torchvision_name))
+def build_imagenet_classifier(torchvision_name: str, **kwargs) -> nn.Module:
+    """The 1000-class ImageNet model with its weights (``kwargs``: builder arguments, e.g. GoogLeNet's)."""
+    model = get_model(torchvision_name, weights=None, **kwargs)
+    state = load_imagenet_state_dict(torchvision_name)
+    if kwargs.get("aux_logits") is False:  # GoogLeNet's file holds the auxiliary classifiers we leave out
+        state = {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+    model.load_state_dict(state)
     return model
 
 

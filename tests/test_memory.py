@@ -1,0 +1,98 @@
+"""Peak training memory, simulated on fake tensors: its parts add up, it is cached, CLI and window show it.
+
+scripts/check_memory.py compares it with real training steps (peak RSS); here the checks
+are the exact ones: the optimizer's state, the weights, linear growth with the batch.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from conftest import write_flat
+
+from core import memory
+from core.cli import main as cli_main
+from core.estimate import Rates
+from core.models.registry import arch_info, build_model
+
+
+def test_the_optimizers_state_is_counted_exactly():
+    adamw = memory.simulate("residual_mini", 4, 32, "fp32", optimizer="adamw")
+    sgd = memory.simulate("residual_mini", 4, 32, "fp32", optimizer="sgd")
+    params = arch_info("residual_mini")["params"]
+    assert adamw.weights_bytes == sgd.weights_bytes == 4 * params  # no buffers in the note's net
+    # AdamW keeps two float32 tensors per parameter tensor (and a float32 step counter), SGD one momentum buffer
+    with torch.device("meta"):
+        n_tensors = len(list(build_model("residual_mini", 2).parameters()))
+    assert 4 * params <= adamw.peak_bytes - sgd.peak_bytes <= 4 * params + 4 * n_tensors
+    assert sgd.peak_bytes >= 3 * sgd.weights_bytes  # weights, gradients, momentum
+
+
+def test_peak_grows_linearly_with_the_batch_and_halves_with_16_bit():
+    a, b, c = (memory.simulate("residual_mini", n, 64, "fp32") for n in (4, 8, 16))
+    assert (c.peak_bytes - b.peak_bytes) == pytest.approx(2 * (b.peak_bytes - a.peak_bytes), rel=0.02)
+    assert c.peak_bytes - c.weights_bytes > 8 * c.weights_bytes  # activations, not weights, dominate here
+    half = memory.simulate("residual_mini", 16, 64, "bf16")
+    assert half.peak_bytes - half.weights_bytes < 0.7 * (c.peak_bytes - c.weights_bytes)  # 2-byte activations
+
+
+def test_a_frozen_start_needs_far_less_than_training():
+    frozen = memory.simulate("resnet18", 32, 64, "fp32", start="imagenet-frozen")
+    train = memory.simulate("resnet18", 32, 64, "fp32")
+    assert frozen.weights_bytes < frozen.peak_bytes < train.peak_bytes / 2
+
+
+def test_estimates_are_cached_on_disk(monkeypatch):
+    first = memory.estimate("residual_mini", 8, 32)
+    stored = json.loads(memory._file().read_text())
+    assert first.key in stored
+    monkeypatch.setattr(memory, "simulate", lambda *a, **k: pytest.fail("simulated again"))
+    assert memory.estimate("residual_mini", 8, 32) == first
+
+
+def test_simulation_can_be_stopped():
+    with pytest.raises(memory.Stopped):
+        memory.simulate("resnet18", 2, 32, should_stop=lambda: True)
+
+
+def test_describe_warns_when_the_device_is_too_small():
+    est = memory.MemoryEstimate(3 * memory.GB, memory.GB)
+    assert memory.describe(est, 8 * memory.GB, "RAM available") == ("peak memory about 3.0 GB of 8.0 GB RAM available",
+                                                                     False)
+    text, too_big = memory.describe(est, 2 * memory.GB, "free on the GPU")
+    assert too_big and "more than this device has" in text and "batch size" in text
+    assert memory.available_ram() > 0
+
+
+def test_cli_train_says_the_peak_memory_before_training(tmp_path, capsys, monkeypatch):
+    data = write_flat(tmp_path / "train", 6)
+    args = ["train", str(data), "--arch", "residual_mini", "--epochs", "1", "--image-size", "32", "--batch-size", "4",
+            "--out", str(tmp_path / "w")]
+    assert cli_main(args) == 0
+    out = capsys.readouterr()
+    assert "peak memory about" in out.out and "RAM available" in out.out
+    assert out.out.index("peak memory") < out.out.index("epoch   1/1")
+    monkeypatch.setattr(memory, "available_bytes", lambda device="auto": (1024, "RAM available"))
+    assert cli_main(args + ["--name", "tight"]) == 0  # a warning, not a refusal
+    assert "warning: peak memory about" in capsys.readouterr().err
+
+
+def test_window_shows_memory_and_warns_when_it_will_not_fit(qtbot, tmp_path, monkeypatch):
+    from gui.main_window import MainWindow
+
+    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
+    window = MainWindow(weights_dir=tmp_path / "weights")
+    qtbot.addWidget(window)
+    window.dataPage.set_folder(str(write_flat(tmp_path / "train", 6)))
+    window.archCombo.setCurrentIndex(window.archCombo.findData("residual_mini"))
+    window.imageSizeSpin.setValue(64)
+    label = window.trainPage.estimateLabel
+    qtbot.waitUntil(lambda: "peak memory about" in label.text(), timeout=30_000)
+    assert "⚠" not in label.text().split("\n")[-1]
+    monkeypatch.setattr(memory, "available_bytes", lambda device="auto": (1024, "RAM available"))
+    window.batchSizeSpin.setValue(64)
+    qtbot.waitUntil(lambda: "more than this device has" in label.text(), timeout=30_000)
+    assert "⚠" in label.text() and "c0392b" in label.styleSheet()
+    window.close()
