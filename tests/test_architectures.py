@@ -61,17 +61,26 @@ def test_complexity_is_measured_once_then_read_from_the_cache(monkeypatch):
     assert stats.complexity("resnet34") == first
 
 
+# The deep family members (resnet101/152, resnext101) have the same blocks as resnet50/resnext50 and
+# differ only in depth: their forward and backward run on the meta device (every shape and every
+# gradient checked, no arithmetic); the others run for real on a 2-image, 32 px batch.
+META_ONLY = {"resnet101", "resnet152", "resnext101_32x8d"}
+
+
 @pytest.mark.parametrize("key", [k for k in ARCHS if k not in COURSE_NETS])
 def test_forward_backward_small_batch(key):
     torch.manual_seed(0)
-    model = build_model(key, num_classes=2)
-    x = torch.randn(2, 3, 32, 32)  # enough for every stage (the deepest reach 1x1); 4x cheaper than 64
+    device = "meta" if key in META_ONLY else "cpu"
+    with torch.device(device):
+        model = build_model(key, num_classes=2)
+        x = torch.randn(2, 3, 32, 32)  # enough for every stage (the deepest reach 1x1); 4x cheaper than 64
     out = model(x)
     assert out.shape == (2, 2)
     out.sum().backward()
-    grads = [p.grad for p in model.parameters() if p.requires_grad]
-    assert all(g is not None for g in grads)
-    assert any(g.abs().sum() > 0 for g in grads)
+    params = [p for p in model.parameters() if p.requires_grad]
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
+    if device == "cpu":
+        assert any(p.grad.abs().sum() > 0 for p in params)
 
 
 @pytest.mark.parametrize("size", [32, 64, 128, 200, 224, 299])
