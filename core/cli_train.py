@@ -89,13 +89,7 @@ def positive_int(text: str) -> int:
 def add_train_parser(sub) -> None:
     """``catdog train``: every default is TrainConfig's (flags left out stay None, so --resume sees what was given)."""
     from core.models.registry import ARCHS
-    from core.training.config import (
-        DEVICES,
-        OPTIMIZERS,
-        PRECISIONS,
-        SCHEDULES,
-        TrainConfig,
-    )
+    from core.training.config import DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model on a folder of photos; writes a run folder",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,6 +74,7 @@ def test_two_processes_write_one_ordinary_run(two_process_run, tmp_path):
     data, run_dir, stdout = two_process_run
     assert sorted(p.name for p in run_dir.parent.iterdir()) == ["ddp"]  # one folder, written by rank 0 alone
     assert stdout.count("done: ") == 1 and stdout.count(f"epoch {EPOCHS:>3}/{EPOCHS}") == 1  # rank 0 alone prints
+    assert re.search(r"Decoding images at \d+ px: (\d+) done", stdout)[1] == "30"  # its own half of the 60 photos
     meta = runs.read_meta(run_dir)
     assert meta["status"] == "finished" and meta["world_size"] == 2 and meta["epochs_done"] == EPOCHS
     assert meta["data"]["train_images"] + meta["data"]["val_images"] == 60  # all photos, not one process's share

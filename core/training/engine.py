@@ -20,12 +20,7 @@ from core import runs
 from core.data.augment import cache_side
 from core.errors import InputError
 from core.failures import describe_failure
-from core.hardware import (
-    device_label,
-    resolve_device,
-    resolve_precision,
-    setup_backends,
-)
+from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.data import prepare_data
@@ -48,7 +43,7 @@ class Trainer:
     resume_dir: Path | None = None
     checkpoint: dict | None = None  # of resume_dir, read once by ``resume``
     extended: bool = False  # resuming with more epochs than the run had: a new schedule for them
-    world: World = field(default_factory=World)  # several processes under torchrun (distributed.py): rank 0 records and reports
+    world: World = field(default_factory=World)  # processes under torchrun (distributed.py); rank 0 records
 
     def stop(self) -> None:
         self.stop_event.set()
