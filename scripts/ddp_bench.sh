@@ -8,7 +8,9 @@
 # gets OMP_NUM_THREADS=cores/NPROC (1 on a 2-core CPU). The global batch is the same in both
 # (--batch-size is per process under torchrun: GLOBAL_BATCH/NPROC each). The numbers are the
 # training images/s that each run's metrics.csv records per epoch (decoding and validation are
-# not in them); the last epoch is the warm one. Run it on a quiet machine.
+# not in them); the last epoch is the warm one. Run it on a quiet machine: on a loaded one, a
+# process with several OpenMP threads suffers far more than one with a single thread.
+# ALSO_ONE_THREAD=1 adds a one-process, one-thread run, to tell the two effects apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +51,10 @@ OMP_NUM_THREADS=$THREADS "$PY" -m torch.distributed.run --nproc_per_node "$NPROC
   --batch-size $(( BATCH / NPROC )) --name ddp > "$OUT/ddp.log" 2>&1
 ddp_wall=$(( ($(date +%s%N) - start) / 1000000000 ))
 
-echo "1 process ($(nproc) threads):        train img/s per epoch: $(ips "$OUT/one")  (wall $one_wall s)"
-echo "$NPROC processes x $THREADS thread(s) (torchrun): train img/s per epoch: $(ips "$OUT/ddp")  (wall $ddp_wall s)"
+if [ -n "${ALSO_ONE_THREAD:-}" ]; then  # tells the gain of processes from that of fewer threads per process
+  OMP_NUM_THREADS=1 "$PY" -m core.cli train "$DATA" "${COMMON[@]}" --batch-size "$BATCH" --name one1 > "$OUT/one1.log"
+  echo "1 process (1 thread):         train img/s per epoch: $(ips "$OUT/one1")"
+fi
+echo "1 process ($CORES threads):         train img/s per epoch: $(ips "$OUT/one")  (wall $one_wall s)"
+echo "$NPROC processes x $THREADS thread(s), torchrun: train img/s per epoch: $(ips "$OUT/ddp")  (wall $ddp_wall s)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
