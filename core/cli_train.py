@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -16,8 +17,9 @@ from core.training import events as ev
 class ConsoleReporter:
     """Prints engine events; a live progress line only when writing to a terminal."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, resume_command: str = "catdog train --resume") -> None:
         self.out = stream or sys.stdout
+        self.resume_command = resume_command
         self.live = self.out.isatty()
         self._live_shown = False
 
@@ -60,7 +62,7 @@ class ConsoleReporter:
                        f"{e.images_per_s:.1f} img/s  {e.seconds:.1f}s{mark}")
         elif isinstance(e, ev.Finished):
             if e.stopped:
-                self._line(f"stopped; resume with: catdog train --resume {e.run_dir}" if e.run_dir else "stopped")
+                self._line(f"stopped; resume with: {self.resume_command} {e.run_dir}" if e.run_dir else "stopped")
             else:
                 acc = f"{e.best_val_acc:.2%}" if e.best_val_acc is not None else "n/a"
                 self._line(f"done: {e.run_dir}  best validation accuracy {acc} (epoch {e.best_epoch})")
@@ -126,44 +128,57 @@ def add_train_parser(sub) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
-    """First Ctrl-C: stop after the current batch and save; a second one aborts at once."""
+def stop_on_ctrl_c(stop: threading.Event, sigterm: bool = False, quiet: bool = False) -> Iterator[None]:
+    """First Ctrl-C: stop after the current batch and save; a second one aborts at once.
+
+    ``sigterm``: the same for SIGTERM (torchrun passes on its own Ctrl-C or SIGTERM to every
+    process, and a cluster's preemption arrives as SIGTERM). ``quiet``: say nothing (not rank 0).
+    """
     def handler(signum, frame) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        print("\nstopping after this batch and saving the run… (Ctrl-C again to abort at once)",
-              file=sys.stderr, flush=True)
+        if not quiet:
+            print("\nstopping after this batch and saving the run… (Ctrl-C again to abort at once)",
+                  file=sys.stderr, flush=True)
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, handler)
+    signals = (signal.SIGINT, signal.SIGTERM) if sigterm else (signal.SIGINT,)
+    previous = {s: signal.signal(s, handler) for s in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core.errors import InputError
     from core.training.config import TrainConfig
+    from core.training.distributed import launched
     from core.training.engine import Trainer, resume
     from core.validate import check_train_args
 
-    check_train_args(args)  # every flag, before any photo is read
+    if not (args.resume and os.environ.get("RANK", "0") not in ("", "0")):  # under torchrun rank 0 reads the run
+        check_train_args(args)  # every flag, before any photo is read
+    if not args.resume and not args.data:
+        raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
     given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
-    reporter, stop = ConsoleReporter(), threading.Event()
-    with stop_on_ctrl_c(stop):
-        if args.resume:
-            result = resume(args.resume, reporter, stop, device=given.get("device"),
-                            precision=given.get("precision"), epochs=given.get("epochs"), given=given)
-        else:
-            if not args.data:
-                raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
-            cfg = TrainConfig(**given).validate()
-            from core.memory import print_estimate
+    stop = threading.Event()
+    with launched() as world:  # under torchrun: this process's place among several; else a world of one
+        reporter = ConsoleReporter(resume_command=world.resume_command()) if world.is_main else None
+        with stop_on_ctrl_c(stop, sigterm=world.active, quiet=not world.is_main):
+            if args.resume:
+                result = resume(args.resume, reporter, stop, device=given.get("device"),
+                                precision=given.get("precision"), epochs=given.get("epochs"), given=given,
+                                world=world)
+            else:
+                cfg = TrainConfig(**given).validate()
+                if world.is_main:
+                    from core.memory import print_estimate
 
-            print_estimate(cfg)  # before any photo is read: will this batch and size fit?
-            result = Trainer(cfg, reporter, stop).run()
+                    print_estimate(cfg)  # before any photo is read: will this batch and size fit?
+                result = Trainer(cfg, reporter, stop, world=world).run()
     return 0 if not result.stopped else 130

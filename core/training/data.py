@@ -28,6 +28,23 @@ class PreparedData:
     classes: list[str]
     split: dict  # the photo list and split, for split.json (see split_record.py)
     note: str = ""  # said to the user: e.g. that a resume continues on the recorded split
+    # several processes (distributed.py): the pixels and indices above are this process's share only
+    n_train: int | None = None  # readable training photos of all processes (None: len(train_idx))
+    n_val: int | None = None
+    failures: list[tuple[Path, str]] | None = None  # unreadable photos of all processes (None: the cache's)
+    rank: int = 0  # which process: its batches get their own random stream
+
+    @property
+    def num_train(self) -> int:
+        return len(self.train_idx) if self.n_train is None else self.n_train
+
+    @property
+    def num_val(self) -> int:
+        return len(self.val_idx) if self.n_val is None else self.n_val
+
+    def batch_seed(self, seed: int) -> int:
+        """The seed of this process's batches: the run's own on one process (and on rank 0)."""
+        return seed + 1_000_000_007 * self.rank
 
     @property
     def warnings(self) -> list[str]:
@@ -36,13 +53,17 @@ class PreparedData:
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
-        found = [(str(p), r) for p, r in self.cache.failures]
+        found = [(str(p), r) for p, r in (self.cache.failures if self.failures is None else self.failures)]
         return found + [(str(p), r) for p, r in self.index.ignored]
 
 
 def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None, recorded: dict | None = None) -> PreparedData:
-    """Discover, split (or take the ``recorded`` split of a resumed run), decode once."""
+                 should_stop: Callable[[], bool] | None = None, recorded: dict | None = None,
+                 world=None) -> PreparedData:
+    """Discover, split (or take the ``recorded`` split of a resumed run), decode once.
+
+    ``world``: several processes (distributed.py), each of which decodes only its own share.
+    """
     index = discover(cfg.data)
     samples = list(index.samples)
     note = ""
@@ -63,6 +84,11 @@ def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None =
         train_idx, val_idx = list(range(n_train)), list(range(n_train, len(samples)))
     else:
         train_idx, val_idx = stratified_split([s.label for s in samples], cfg.val_split, cfg.seed)
+    split = make_record(samples, train_idx, val_idx, index.classes, index.root)
+    if world is not None and world.active:
+        from core.training.distributed import decode_shard
+
+        return decode_shard(world, cfg, index, samples, train_idx, val_idx, split, note, progress, should_stop)
 
     budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
     cache = build_cache([s.path for s in samples], cache_side(cfg.image_size), budget,
@@ -76,7 +102,6 @@ def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None =
         raise InputError(f"none of the training images in {Path(cfg.data)} could be read")
     if len(val) == 0:
         raise InputError("no readable validation images: use more images, a larger --val-split or --val DIR")
-    split = make_record(samples, train_idx, val_idx, index.classes, index.root)
     return PreparedData(index, cache, labels, train, val, index.classes, split, note)
 
 

@@ -24,9 +24,10 @@ from core.hardware import device_label, resolve_device, resolve_precision, setup
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.data import prepare_data
+from core.training.distributed import SINGLE, World
 from core.training.loop import finish_epoch, train_one_epoch
 from core.training.meta import run_meta
-from core.training.recorder import RunRecorder
+from core.training.recorder import RunRecorder, SilentRecorder
 from core.training.state import build_state
 
 EventFn = Callable[[ev.Event], None]
@@ -42,13 +43,19 @@ class Trainer:
     resume_dir: Path | None = None
     checkpoint: dict | None = None  # of resume_dir, read once by ``resume``
     extended: bool = False  # resuming with more epochs than the run had: a new schedule for them
+    world: World = field(default_factory=World)  # processes under torchrun (distributed.py); rank 0 records
 
     def stop(self) -> None:
         self.stop_event.set()
 
     def _emit(self, event: ev.Event) -> None:
-        if self.on_event:
+        if self.on_event and self.world.is_main:
             self.on_event(event)
+
+    def _recorder(self, make: Callable[[], RunRecorder]) -> RunRecorder:
+        """Rank 0 owns the run folder (its lock and files); the other processes write nothing."""
+        made = self.world.on_main(make, share=False)
+        return made if self.world.is_main else SilentRecorder(self.resume_dir or "")
 
     def run(self) -> ev.Finished:
         """Train to the end (or until stopped); on an error, record and report it, then raise."""
@@ -58,45 +65,51 @@ class Trainer:
         except InterruptedError:  # stopped while decoding or computing features: nothing to save yet
             return self._finish(None, stopped=True)
         except BaseException as exc:
-            message = describe_failure(exc)
+            message = self.world.explain(describe_failure(exc))
             if self.recorder is not None:
                 self.recorder.failed(message, traceback.format_exc(limit=8))
             self._emit(ev.Failed(str(self.recorder.run_dir) if self.recorder else None, message))
+            if message != describe_failure(exc):  # a peer's failure, told as such
+                raise RuntimeError(message) from exc
             raise
         finally:
             if self.recorder is not None:
                 self.recorder.close()
 
     def _run(self) -> ev.Finished:
-        cfg = self.config.validate()
+        cfg, world = self.config.validate(), self.world
         if self.resume_dir is not None:  # lock before the long decode: a second resume fails at once
-            self.recorder = RunRecorder.reopen(self.resume_dir)
+            self.recorder = self._recorder(lambda: RunRecorder.reopen(self.resume_dir))
         recorded = self.checkpoint.get("split") if self.checkpoint else None
-        device = resolve_device(cfg.device)
+        device = world.device(resolve_device(cfg.device))
         precision = resolve_precision(cfg.precision, device)
         setup_backends(device)
 
         self._emit(ev.Preparing(f"Reading images in {cfg.data}"))
         data = prepare_data(cfg, progress=lambda d, t: self._emit(
             ev.Preparing(f"Decoding images at {cache_side(cfg.image_size)} px", d, t)),
-            should_stop=self.stop_event.is_set, recorded=recorded)
+            should_stop=self.stop_event.is_set, recorded=recorded, world=world)
         if data.note:
             self._emit(ev.Preparing(data.note))
         self._emit(ev.Preparing(data.index.summary()))
-        state = build_state(cfg, data, device, precision, self.checkpoint, self.extended, self._emit,
-                            self.stop_event.is_set)
+        state = world.together(lambda: build_state(cfg, data, device, precision, self.checkpoint, self.extended,
+                                                   self._emit, self.stop_event.is_set))
+        state.world = world
+        world.resumed_progress(state.progress)
         if self.recorder is None:
-            self.recorder = RunRecorder.create(cfg.out, cfg.name, cfg.arch)
-        label = device_label(device, precision)
+            self.recorder = self._recorder(lambda: RunRecorder.create(cfg.out, cfg.name, cfg.arch))
+        label = device_label(device, precision) + (f" · {world.size} processes" if world.active else "")
 
         def meta() -> dict:
-            return run_meta(cfg, data, label, state.history, state.best, "running")
+            return run_meta(cfg, data, label, state.history, state.best, "running", world.size)
 
         self.recorder.start(meta())
-        self._emit(ev.RunStarted(str(self.recorder.run_dir), label, len(data.train_idx), len(data.val_idx),
+        self._emit(ev.RunStarted(str(self.recorder.run_dir), label, data.num_train, data.num_val,
                                  data.classes, state.steps_per_epoch, cfg.epochs, state.epoch, data.skipped))
+        should_stop = world.agreed(self.stop_event.is_set)  # several processes stop at the same batch
         while state.epoch < cfg.epochs:
-            if not train_one_epoch(state, self._emit, self.stop_event.is_set):
+            if not train_one_epoch(state, self._emit, should_stop):
+                world.reduce_progress(state.progress)  # the checkpoint holds the sums of all processes
                 self.recorder.stopped(meta(), state.checkpoint())
                 return self._finish(state.best, stopped=True)
             row, is_best = finish_epoch(state)
@@ -130,18 +143,30 @@ def check_resume_flags(cfg: TrainConfig, given: dict) -> None:
 
 def resume(run_dir: str | Path, on_event: EventFn | None = None, stop_event: threading.Event | None = None,
            device: str | None = None, precision: str | None = None, epochs: int | None = None,
-           given: dict | None = None) -> ev.Finished:
+           given: dict | None = None, world: World = SINGLE) -> ev.Finished:
     """Continue a stopped or crashed run from its last.ckpt; ``epochs`` extends it ("train N more").
 
     Only the hardware and the number of epochs may change (a run started on a GPU can finish
-    on a CPU); everything else is part of the run the checkpoint is in the middle of.
+    on a CPU); everything else is part of the run the checkpoint is in the middle of. Under
+    torchrun, rank 0 reads the checkpoint and hands it to the others (their machines need
+    only the photos, not the run folder).
     """
     run_dir = Path(run_dir).expanduser()
+    cfg, ckpt, extended = world.on_main(lambda: _read_resume(run_dir, epochs, given or {}, world.size))
+    cfg.device = device or cfg.device
+    cfg.precision = precision or cfg.precision
+    trainer = Trainer(cfg, on_event, stop_event or threading.Event(), resume_dir=run_dir, checkpoint=ckpt,
+                      extended=extended, world=world)
+    return trainer.run()
+
+
+def _read_resume(run_dir: Path, epochs: int | None, given: dict, world_size: int) -> tuple[TrainConfig, dict, bool]:
+    """The run's config and checkpoint, checked against the flags given; True when ``epochs`` extends it."""
     if not run_dir.is_dir():
         raise InputError(f"--resume {run_dir}: no such run folder")
     ckpt = runs.load_checkpoint(run_dir)
     cfg = TrainConfig.from_dict(ckpt["config"])
-    check_resume_flags(cfg, given or {})
+    check_resume_flags(cfg, given)
     done, extended = int(ckpt["epoch"]), False
     if epochs is not None and epochs != cfg.epochs:
         if epochs <= done:
@@ -154,8 +179,9 @@ def resume(run_dir: str | Path, on_event: EventFn | None = None, stop_event: thr
         raise InputError(f"{run_dir} already finished all {cfg.epochs} epochs (best validation accuracy {acc} at "
                          f"epoch {best.get('epoch')}); to train more: catdog train --resume {run_dir} "
                          f"--epochs {cfg.epochs + 5}")
-    cfg.device = device or cfg.device
-    cfg.precision = precision or cfg.precision
-    trainer = Trainer(cfg, on_event, stop_event or threading.Event(), resume_dir=run_dir, checkpoint=ckpt,
-                      extended=extended)
-    return trainer.run()
+    trained_by = int(ckpt.get("world_size", 1))
+    if trained_by != world_size and not (extended and ckpt["epoch_state"]["step"] == 0):
+        raise InputError(f"--resume {run_dir}: this run was trained by {trained_by} process(es), not {world_size}; "
+                         "its steps per epoch depend on that, so resume it with as many (to train it further with "
+                         "another number after a whole epoch, give --epochs N)")
+    return cfg, ckpt, extended

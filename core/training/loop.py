@@ -50,11 +50,12 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
     loss_acc = torch.zeros((), device=device)
     correct_acc = torch.zeros((), device=device, dtype=torch.long)
     seen_since, last_emit, t_last = 0, 0.0, time.perf_counter()
+    module = state.world.wrap(state.source.module, device)  # itself on one process, DDP on several
     for idx, x, y in state.source.batches(state.epoch).iterate(p.step, steps):
         if should_stop():
             _fold(p, loss_acc, correct_acc, seen_since, t_last)
             return False
-        logits = train_step(state.source.module, state.optimizer, state.scaler, x, y, device, state.precision,
+        logits = train_step(module, state.optimizer, state.scaler, x, y, device, state.precision,
                             cfg.label_smoothing)
         state.scheduler.step()
         with torch.no_grad():
@@ -73,7 +74,7 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
             ips = p.seen / max(p.train_seconds, 1e-9)
             done = state.epoch * steps + p.step
             emit(ev.BatchEnd(state.epoch + 1, p.step, steps, done, total_steps, p.loss_sum / p.seen,
-                             p.correct / p.seen, state.optimizer.param_groups[0]["lr"], ips,
+                             p.correct / p.seen, state.optimizer.param_groups[0]["lr"], ips * state.world.size,
                              (total_steps - done) * cfg.batch_size / max(ips, 1e-9)))
     return True
 
@@ -81,8 +82,10 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
 def finish_epoch(state: TrainingState) -> tuple[dict, bool]:
     """Validate, append the epoch's row to the history; True if it is the best epoch so far."""
     t_val = time.perf_counter()
-    val_loss, val_acc = state.source.evaluate()
-    p = state.progress
+    world, p = state.world, state.progress
+    world.reduce_progress(p)  # several processes: the sums of all, the same on each
+    world.sync_buffers(state.model)  # each validates its share with the very model rank 0 saves
+    val_loss, val_acc = world.mean(*state.source.evaluate(), n=len(state.data.val_idx))
     row = {
         "epoch": state.epoch + 1,
         "train_loss": p.loss_sum / max(p.seen, 1),

@@ -9,7 +9,9 @@ from core.training.config import TrainConfig
 from core.training.data import PreparedData
 
 
-def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, best: dict, status: str) -> dict:
+def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, best: dict, status: str,
+             world_size: int = 1) -> dict:
+    """``world_size``: how many processes trained the run (torchrun); --batch-size is per process."""
     spec = get_arch(cfg.arch)
     return {
         "arch": cfg.arch,
@@ -21,11 +23,12 @@ def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, b
         "start": cfg.start,
         "config": cfg.to_dict(),
         "data": {"root": str(data.index.root), "layout": data.index.layout,
-                 "train_images": int(len(data.train_idx)), "val_images": int(len(data.val_idx)),
+                 "train_images": int(data.num_train), "val_images": int(data.num_val),
                  "per_class": data.index.counts(), "fingerprint": data.split["fingerprint"]},
         "skipped": [{"file": f, "reason": r} for f, r in data.skipped],
         "warnings": data.warnings,
         "device": device,
+        "world_size": world_size,
         "epochs_done": len(history),
         "metrics": history,
         "best_epoch": best["epoch"],

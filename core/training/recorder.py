@@ -71,3 +71,25 @@ class RunRecorder:
 
     def close(self) -> None:
         self.lock.release()
+
+
+class SilentRecorder(RunRecorder):
+    """Every process but rank 0 of a distributed run: the same calls, no files (rank 0 writes the folder)."""
+
+    def __init__(self, run_dir: Path | str = "") -> None:
+        super().__init__(Path(run_dir))
+
+    def start(self, meta: dict) -> None:
+        self.started = True
+
+    def epoch_done(self, meta: dict, history: list, best_model, checkpoint: dict, finished: bool) -> None:
+        pass
+
+    def stopped(self, meta: dict, checkpoint: dict) -> None:
+        pass
+
+    def failed(self, message: str, details: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

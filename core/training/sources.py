@@ -49,9 +49,9 @@ class PixelSource:
 
     def batches(self, epoch: int) -> EpochBatches:
         c = self.cfg
-        return EpochBatches(self.data.cache.pixels, self.data.labels, self.data.train_idx, seed=c.seed, epoch=epoch,
-                            batch_size=c.batch_size, image_size=c.image_size, device=self.device,
-                            mean=self.mean, std=self.std)
+        return EpochBatches(self.data.cache.pixels, self.data.labels, self.data.train_idx,
+                            seed=self.data.batch_seed(c.seed), epoch=epoch, batch_size=c.batch_size,
+                            image_size=c.image_size, device=self.device, mean=self.mean, std=self.std)
 
     def evaluate(self) -> tuple[float, float]:
         """Validation loss (plain cross-entropy) and accuracy on centre crops."""
@@ -90,7 +90,8 @@ class FeatureSource:
         self.module.train()
 
     def batches(self, epoch: int) -> FeatureBatches:
-        return FeatureBatches(self.feats, self.data.labels, self.data.train_idx, seed=self.cfg.seed, epoch=epoch,
+        return FeatureBatches(self.feats, self.data.labels, self.data.train_idx,
+                              seed=self.data.batch_seed(self.cfg.seed), epoch=epoch,
                               batch_size=self.cfg.batch_size, device=self.device)
 
     def evaluate(self) -> tuple[float, float]:

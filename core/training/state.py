@@ -12,6 +12,7 @@ from core.training import events as ev
 from core.training.batches import steps_per_epoch as count_steps
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
+from core.training.distributed import World
 from core.training.optim import make_optimizer, make_scheduler
 from core.training.sources import FeatureSource, PixelSource
 
@@ -44,6 +45,7 @@ class TrainingState:
     progress: EpochProgress = field(default_factory=EpochProgress)  # of epoch ``epoch`` (0-based)
     history: list[dict] = field(default_factory=list)
     best: dict = field(default_factory=lambda: {"epoch": None, "val_acc": None})
+    world: World = field(default_factory=World)  # the processes training this run together (distributed.py)
 
     def checkpoint(self) -> dict:
         """What --resume needs to continue at the very next batch."""
@@ -58,6 +60,7 @@ class TrainingState:
             "best": self.best,
             "config": self.cfg.to_dict(),
             "split": self.data.split,  # the photos and split, so a resume trains on the same ones
+            "world_size": self.world.size,  # a mid-run resume needs as many processes (its steps depend on it)
         }
 
 
