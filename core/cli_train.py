@@ -8,7 +8,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 from core.formatting import format_duration
 from core.training import events as ev

@@ -9,9 +9,9 @@ Torch-free at import: the GUI imports this module before torch loads.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -13,9 +13,9 @@ branches) is read from its layers and from the operations it ran (``BlockTrace``
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm

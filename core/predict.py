@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
 from core import runs
-from core.runs import IMAGENET_PREFIX
 from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
 from core.data.decode import UnreadableImage, decode_square
 from core.errors import InputError
@@ -21,6 +20,7 @@ from core.inference import batch_probs
 from core.models.registry import build_model, get_arch
 from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
 from core.models.zero_shot import ImageNetCatDog
+from core.runs import IMAGENET_PREFIX
 
 #: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
 

@@ -6,7 +6,7 @@ the run "stopped"; only then does the window close. "Keep training" leaves every
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget

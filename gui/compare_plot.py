@@ -1,8 +1,9 @@
 """Runs' curves overlaid: validation accuracy and training loss by epoch, one colour per run.
 
 One pyqtgraph GraphicsLayoutWidget (object name ``comparePlot``) with two plots side by
-side and, below both, a legend naming the runs (below, so it never hides a curve). Curves are set from buffers (a whole history at once, or one epoch appended while an
-experiment trains); downsampling and clip-to-view keep runs of thousands of epochs smooth.
+side and, below both, a legend naming the runs (below, so it never hides a curve). Curves are
+set from buffers (a whole history at once, or one epoch appended while an experiment trains);
+downsampling and clip-to-view keep runs of thousands of epochs smooth.
 """
 
 from __future__ import annotations

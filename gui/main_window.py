@@ -13,6 +13,7 @@ from core import runs
 from core.errors import InputError
 from core.models.registry import ARCHS
 from core.training import events as ev
+from gui import window_settings
 from gui.close_guard import ask_to_stop
 from gui.data_page import DataPage
 from gui.drop_overlay import DropOverlay
@@ -23,16 +24,15 @@ from gui.explorer_page import ExplorerPage
 from gui.export_dialog import ExportDialog
 from gui.icon import app_icon
 from gui.menus import build_menus
-from gui.tooltips import apply_tooltips
 from gui.predict_page import PredictPage
 from gui.prediction_flow import PredictionFlow
 from gui.preload import Preloader
-from gui.status import StatusLine
-from gui.train_page import TrainPage
 from gui.resume_dialog import ResumeDialog
 from gui.runs_page import RunsPage
+from gui.status import StatusLine
+from gui.tooltips import apply_tooltips
+from gui.train_page import TrainPage
 from gui.weights_prompt import INSTALLED_ALTERNATIVE, ask_missing_weights
-from gui import window_settings
 from gui.workers import PredictJob, TrainJob
 
 

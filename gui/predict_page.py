@@ -28,7 +28,6 @@ from gui.cam_view import CamView
 from gui.drop_zone import DropZone
 from gui.predictions_table import PredictionsTable, TableControls
 
-
 BASELINE_ARCH = "efficientnet_lite0"
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from core.errors import InputError
 from core.failures import describe_failure
 from gui.preload import import_heavy_modules
+
 # core.predict and core.training.engine (torch) are imported where they are used: gui.preload has
 # imported them in the background by then, so the window opens before PyTorch has loaded.
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import write_flat, write_test_folder
+
 from core.cli import main
 from core.data.discover import collect_images
 from core.export import format_submission
@@ -31,8 +31,8 @@ def test_train_prints_epochs_and_result(trained_run, capsys):
                  "--out", str(root / "weights"), "--name", "r1"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert any(l.startswith("epoch   1/1  train loss") and "img/s" in l and "val loss" in l for l in lines)
-    assert any(l.startswith("done: ") and "r1-2" in l and "best validation accuracy" in l for l in lines)
+    assert any(line.startswith("epoch   1/1  train loss") and "img/s" in line and "val loss" in line for line in lines)
+    assert any(line.startswith("done: ") and "r1-2" in line and "best validation accuracy" in line for line in lines)
 
 
 def test_predict_csv_matches_core_predictions(trained_run, tmp_path, capsys):
@@ -78,7 +78,7 @@ def test_eval_prints_accuracy_and_confusion(trained_run, tmp_path, capsys):
 def test_bench_prints_numbers(capsys):
     assert main(["bench", "--arch", "lenet", "--image-size", "32", "--batch-size", "8", "--steps", "1"]) == 0
     out = capsys.readouterr().out
-    row = [l for l in out.splitlines() if l.startswith("lenet")][0].split()
+    row = [line for line in out.splitlines() if line.startswith("lenet")][0].split()
     assert float(row[3]) > 0 and float(row[4]) > 0
 
 

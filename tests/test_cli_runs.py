@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_flat
 from PIL import Image
 
-from conftest import write_flat
 from core import runs
 from core.cli import main
 from core.errors import InputError

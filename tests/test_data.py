@@ -8,9 +8,9 @@ import zlib
 import numpy as np
 import pytest
 import torch
+from conftest import write_flat, write_folders
 from PIL import Image
 
-from conftest import write_flat, write_folders
 from core.data import cache as cache_mod
 from core.data.augment import eval_batch, train_batch
 from core.data.cache import build_cache

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 import torch
+from conftest import write_flat
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from conftest import write_flat
 from core.aug_preview import training_views
 from core.cli import main as cli_main
 from core.data.augment import cache_side, train_batch

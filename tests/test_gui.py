@@ -6,11 +6,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import write_flat, write_test_folder
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from conftest import write_flat, write_test_folder
 from core import runs
 from core.data.discover import collect_images
 from core.export import format_submission

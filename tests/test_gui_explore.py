@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_flat
+
 from core.data.augment import cache_side, train_batch
 from core.data.decode import decode_square
 from core.estimate import Rates

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import write_flat, write_test_folder
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from conftest import write_flat, write_test_folder
 from core import runs
 from core.estimate import Rates
 

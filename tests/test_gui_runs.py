@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_flat
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from conftest import write_flat
 from core import runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer

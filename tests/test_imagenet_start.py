@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import write_flat, write_test_folder
 
 from core import runs
 from core.cli import main as cli_main
@@ -19,7 +20,6 @@ from core.predict import load_run, predict_files
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
-from conftest import write_flat, write_test_folder
 
 
 def test_packaged_weights_load_tensor_for_tensor():

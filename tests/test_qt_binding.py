@@ -11,7 +11,6 @@ import sys
 
 from PySide6.QtWidgets import QLabel, QProgressBar
 
-
 IMMORTAL = sys.version_info >= (3, 12)  # None's count is fixed there: the bug cannot hurt
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_flat
+
 from core import runs
 from core.cli import main as cli_main
 from core.data import cache as pixel_cache

@@ -6,16 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import write_flat
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from test_cli_runs import _lock, fake_run
 
-from conftest import write_flat
 from core import runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
 from gui.main_window import MainWindow
-from test_cli_runs import _lock, fake_run
 
 TIMEOUT_MS = 120_000
 

@@ -9,13 +9,13 @@ import threading
 import numpy as np
 import pytest
 import torch
+from conftest import write_flat
 from safetensors.torch import load_file
 
-from conftest import write_flat
 from core import runs
 from core.errors import InputError
-from core.training import loop
 from core.training import events as ev
+from core.training import loop
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume

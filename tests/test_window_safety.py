@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from test_export_safety import fake_run
 
 
-
 def _use_model(window, classes: list[str]) -> None:
     fake_run(Path(window.weights_dir), classes, "m")
     window.predictPage.refresh_models(select=str(Path(window.weights_dir) / "m"))

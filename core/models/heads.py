@@ -9,7 +9,7 @@ head is the last layer of its ``classifier`` block (``classifier.6``), so names 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 from torch import nn
 

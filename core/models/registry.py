@@ -11,8 +11,9 @@ ImageNet weights need, so a run trained from scratch and one from ImageNet load 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 from core.models import efficientnet_lite
@@ -111,15 +112,15 @@ class ArchSpec:
         raise ValueError(f"{self.key} has no ImageNet weights")
 
 
-def _local(module: str, name: str) -> Callable[[int], "nn.Module"]:
-    def build(num_classes: int) -> "nn.Module":
+def _local(module: str, name: str) -> Callable[[int], nn.Module]:
+    def build(num_classes: int) -> nn.Module:
         import importlib
 
         return getattr(importlib.import_module(module), name)(num_classes)
     return build
 
 
-_LOCAL_BUILDERS: dict[str, Callable[[int], "nn.Module"]] = {
+_LOCAL_BUILDERS: dict[str, Callable[[int], nn.Module]] = {
     "lenet": _local("core.models.lenet", "LeNet"),
     "plain18": _local("core.models.plain", "plain18"),
     "plain34": _local("core.models.plain", "plain34"),

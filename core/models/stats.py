@@ -105,7 +105,7 @@ def check_image_size(key: str, image_size: int) -> None:
         raise InputError(f"--image-size {image_size}: {key} takes {lowest} to {MAX_IMAGE_SIZE} px")
 
 
-def build_meta(key: str, num_classes: int = 2) -> "nn.Module":
+def build_meta(key: str, num_classes: int = 2) -> nn.Module:
     """The architecture with shapes only (meta device): no memory, no initialisation; eval mode."""
     import torch
 
@@ -116,7 +116,7 @@ def build_meta(key: str, num_classes: int = 2) -> "nn.Module":
     return model.eval()
 
 
-def run_counted(model: "nn.Module", image_size: int, counter, key: str = "") -> object:
+def run_counted(model: nn.Module, image_size: int, counter, key: str = "") -> object:
     """One forward pass of a 1-image meta batch under ``counter``; a size too small is an InputError."""
     import torch
 
@@ -131,7 +131,7 @@ def run_counted(model: "nn.Module", image_size: int, counter, key: str = "") -> 
                          f"({str(exc).splitlines()[0][:120]}); {hint}") from None
 
 
-def smallest_working_size(model: "nn.Module", failed: int) -> int | None:
+def smallest_working_size(model: nn.Module, failed: int) -> int | None:
     """The smallest input side above ``failed`` that runs (bisection: outputs only shrink with size)."""
     import torch
 

@@ -12,8 +12,8 @@ and resuming at any step reproduces the same batches.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterator
 
 import numpy as np
 import torch

@@ -55,7 +55,7 @@ class TrainConfig:
             return "scratch"
         return "imagenet-frozen" if self.freeze else "imagenet-finetune"
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Check every setting (naming the flag) and fill in the architecture's default image size."""
         from core.models.registry import ARCHS, WEIGHTS
 
@@ -97,7 +97,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         known = {f.name for f in fields(cls)}
         d = dict(d)
         if d.pop("pretrained", False):  # runs written before --weights existed

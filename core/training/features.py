@@ -8,7 +8,7 @@ the model's own head module, so the run folder still holds one complete network.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch

@@ -8,7 +8,7 @@ the epoch's progress only then, so the loop syncs with an accelerator a few time
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch.nn import functional as F

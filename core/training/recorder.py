@@ -22,13 +22,13 @@ class RunRecorder:
         self.started = False  # a failure before start (bad input on resume) leaves the folder as it was
 
     @classmethod
-    def create(cls, out: str, name: str | None, arch: str) -> "RunRecorder":
+    def create(cls, out: str, name: str | None, arch: str) -> RunRecorder:
         rec = cls(runs.new_run_dir(out, name, arch))
         rec.lock.acquire()
         return rec
 
     @classmethod
-    def reopen(cls, run_dir: Path) -> "RunRecorder":
+    def reopen(cls, run_dir: Path) -> RunRecorder:
         """Lock an existing run, clean stale temporary files, keep its history of starts."""
         rec = cls(run_dir)
         rec.lock.acquire()
