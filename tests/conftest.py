@@ -93,4 +93,5 @@ def window(qtbot, tmp_path):
     w.show()
     qtbot.waitExposed(w)
     yield w
+    w._quitting = True  # a run still training at the end is stopped without the "quit?" question
     w.close()

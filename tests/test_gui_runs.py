@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import write_flat
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
@@ -13,20 +12,8 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from core import runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
-from gui.main_window import MainWindow
 
 TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(weights_dir=tmp_path / "weights")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._quitting = True
-    w.close()
 
 
 def _finished_run(tmp_path, epochs=2) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from conftest import write_flat
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -15,20 +14,8 @@ from test_cli_runs import _lock, fake_run
 from core import runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
-from gui.main_window import MainWindow
 
 TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(weights_dir=tmp_path / "weights")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._quitting = True
-    w.close()
 
 
 def _names(page) -> list[str]:
