@@ -142,3 +142,14 @@ def test_prefetched_batches_equal_inline_batches():
     for (i1, x1, y1), (i2, x2, y2) in zip(inline, ahead):
         assert np.array_equal(i1, i2) and torch.equal(x1, x2) and torch.equal(y1, y2)
     assert len(inline[-1][0]) == 2  # the last step holds the remainder of 20 = 3 * 6 + 2
+
+
+def test_best_epoch_is_the_most_accurate_then_the_lowest_loss():
+    from core.training.loop import improves
+
+    assert improves(0.9, 0.5, {"epoch": None, "val_acc": None})
+    best = {"epoch": 3, "val_acc": 0.99, "val_loss": 0.08}
+    assert improves(0.995, 0.2, best)  # more accurate wins, whatever its loss
+    assert not improves(0.98, 0.01, best)  # less accurate loses, whatever its loss
+    assert improves(0.99, 0.07, best) and not improves(0.99, 0.08, best)  # a tie: only a lower loss wins
+    assert improves(0.99, 0.5, {"epoch": 3, "val_acc": 0.99})  # a checkpoint from before losses were kept
