@@ -106,8 +106,8 @@ def test_one_class_folder_and_bad_flag_via_real_command(tmp_path):
     assert r.returncode == 2 and "--optimizer" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_output_cut_short_by_a_closed_pipe_is_quiet():
-    """`catdog archs | head -1`: the reader has gone before catdog writes; no "failed: Broken pipe"."""
+def test_output_cut_short_by_a_closed_pipe_is_quiet(tmp_path):
+    """`catdog runs | head -1`: the reader has gone before catdog writes; no "failed: Broken pipe"."""
     import os
     import subprocess
     import sys
@@ -115,7 +115,7 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet():
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone: the first write fails with EPIPE
     try:
-        proc = subprocess.run([sys.executable, "-m", "core.cli", "archs"], stdout=write_end,
+        proc = subprocess.run([sys.executable, "-m", "core.cli", "runs", str(tmp_path)], stdout=write_end,
                               stderr=subprocess.PIPE, text=True, timeout=120)
     finally:
         os.close(write_end)
