@@ -251,6 +251,7 @@ class TrainPage(QWidget):
         elif isinstance(e, ev.RunStarted):
             self.run_name = Path(e.run_dir).name
             self.trainProgress.setRange(0, e.steps_per_epoch * e.epochs)
+            self.curves.set_planned_epochs(e.epochs)
             self.trainProgress.setValue(e.start_epoch * e.steps_per_epoch)
             resumed = f", resuming at epoch {e.start_epoch + 1}" if e.start_epoch else ""
             self.log_line(f"Run {e.run_dir} on {e.device}{resumed}")
