@@ -26,8 +26,8 @@ class TrainingCurves(QWidget):
         self.lossPlot.setObjectName("lossPlot")
         self.accuracyPlot = pg.PlotWidget(title="Accuracy")
         self.accuracyPlot.setObjectName("accuracyPlot")
-        # legends where the curves are not: loss falls away from the top right, accuracy climbs to the top
-        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (-10, 10)),
+        # legends where the curves are not: loss starts high on the left and falls, accuracy climbs to the top
+        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (10, -10)),
                                      (self.accuracyPlot, "accuracy", (-10, -30))):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", ylabel)
@@ -93,8 +93,8 @@ class TrainingCurves(QWidget):
     def mark_best(self, epoch: int | None) -> None:
         if epoch is None:
             return
-        # the label goes to the corner its plot's legend leaves free: bottom for loss, top for accuracy
-        for plot, position, anchor in ((self.lossPlot, 0.06, (1, 1)), (self.accuracyPlot, 0.97, (1, 0))):
+        # the label goes to the top, which both legends leave free (loss: bottom left, accuracy: bottom right)
+        for plot, position, anchor in ((self.lossPlot, 0.97, (1, 0)), (self.accuracyPlot, 0.97, (1, 0))):
             line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine),
                                    label=f"best: epoch {epoch}",
                                    labelOpts={"position": position, "color": "#2ca02c", "anchors": [anchor, anchor]})
