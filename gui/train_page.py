@@ -10,12 +10,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -115,6 +118,10 @@ class TrainPage(QWidget):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
 
+        # the form keeps the height its wrapped text needs; on a short window the log gives way
+        settings.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.log.setMinimumHeight(48)
+        self.log.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)  # takes what is left
         left = QVBoxLayout()
         left.addWidget(settings)
         left.addLayout(buttons)
@@ -129,7 +136,13 @@ class TrainPage(QWidget):
         self.lossPlot = self.curves.lossPlot
         self.accuracyPlot = self.curves.accuracyPlot
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left_widget)
+        left_scroll = QScrollArea()  # a short screen (1024x640) scrolls the form instead of cutting its text
+        left_scroll.setWidget(left_widget)
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_scroll.setMinimumWidth(left_widget.minimumWidth() + 16)
+        splitter.addWidget(left_scroll)
         self.augPreview = AugPreview(self.imageSizeSpin, self.startCombo)
         splitter.addWidget(self.augPreview.above(self.curves))
         splitter.setStretchFactor(0, 0)
