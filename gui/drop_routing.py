@@ -7,7 +7,7 @@ training folder. Over the tab bar or the status bar, the page on show decides.
 
 from __future__ import annotations
 
-from pathlib import Path
+from gui.drop_zone import local_paths
 
 
 class PageDropRouter:
@@ -23,8 +23,7 @@ class PageDropRouter:
         return self.tabs.currentWidget()
 
     def dragEnterEvent(self, event) -> None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        local = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+        local = local_paths(event)
         page = self._drop_page(event)
         if (page is self.predictPage and local) or any(p.is_dir() for p in local):
             event.acceptProposedAction()
@@ -48,7 +47,7 @@ class PageDropRouter:
 
     def dropEvent(self, event) -> None:
         self.dropOverlay.hide()
-        local = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        local = local_paths(event)
         if self._drop_page(event) is self.predictPage:  # photos to classify; the training data stays
             if local:
                 event.acceptProposedAction()

@@ -9,6 +9,23 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel
 
 
+def local_paths(event) -> list[Path]:
+    """The local files and folders a drag or drop carries (URLs that are not files are ignored)."""
+    md = event.mimeData()
+    if not md.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in md.urls() if u.isLocalFile()]
+
+
+def accept_local_drag(event) -> bool:
+    """Accept a drag that carries local files (pages and the drop zone share this rule)."""
+    if local_paths(event):
+        event.acceptProposedAction()
+        return True
+    event.ignore()
+    return False
+
+
 class DropZone(QLabel):
     pathsDropped = Signal(list)  # list[Path]
 
@@ -28,26 +45,16 @@ class DropZone(QLabel):
         self.setStyleSheet(f"QLabel#dropZone {{ border: 2px dashed {border}; border-radius: 8px; background: {bg};"
                            f" color: #333; font-size: 15px; padding: 10px; }}")
 
-    @staticmethod
-    def _local_paths(event) -> list[Path]:
-        md = event.mimeData()
-        if not md.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in md.urls() if u.isLocalFile()]
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._local_paths(event):
+        if accept_local_drag(event):
             self._style(True)
-            event.acceptProposedAction()
-        else:
-            event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
         self._style(False)
 
     def dropEvent(self, event: QDropEvent) -> None:
         self._style(False)
-        paths = self._local_paths(event)
+        paths = local_paths(event)
         if paths:
             event.acceptProposedAction()
             self.pathsDropped.emit(paths)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.cam_view import CamView
-from gui.drop_zone import DropZone
+from gui.drop_zone import accept_local_drag, local_paths
 from gui.eval_gallery import Gallery
 from gui.eval_jobs import EvalJob
 from gui.eval_model_combo import ModelCombo
@@ -124,13 +124,10 @@ class EvaluatePage(QWidget):
 
     # a folder dropped here is the photos to evaluate on (never the training data); a photo gets its Grad-CAM
     def dragEnterEvent(self, event) -> None:
-        if DropZone._local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        accept_local_drag(event)
 
     def dropEvent(self, event) -> None:
-        paths = DropZone._local_paths(event)
+        paths = local_paths(event)
         folders = [p for p in paths if p.is_dir()]
         photos = [p for p in paths if p.is_file()]
         if folders or photos:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core.data.discover import IMAGE_SUFFIXES
 from core.runs import IMAGENET_PREFIX, list_runs
 from gui.cam_view import CamView
-from gui.drop_zone import DropZone
+from gui.drop_zone import DropZone, accept_local_drag, local_paths
 from gui.predictions_table import PredictionsTable, TableControls
 
 BASELINE_ARCH = "efficientnet_lite0"
@@ -144,13 +144,10 @@ class PredictPage(QWidget):
 
     # drops anywhere on the page (table, busy strip) are photos to classify
     def dragEnterEvent(self, event) -> None:
-        if DropZone._local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        accept_local_drag(event)
 
     def dropEvent(self, event) -> None:
-        paths = DropZone._local_paths(event)
+        paths = local_paths(event)
         if paths:
             event.acceptProposedAction()
             self.predictRequested.emit(paths)

@@ -91,6 +91,7 @@ class PredictionsTable(QTableWidget):
         self.predictions: list = []
         self.classes: list[str] = []
         self.filter_kind = "all"
+        self.shown_count = 0  # rows the filter lets through, kept as rows arrive (no rescan per batch)
         self.viewer = None
         self.set_thumb_size(DEFAULT_THUMB)
 
@@ -105,6 +106,7 @@ class PredictionsTable(QTableWidget):
     def clear_rows(self) -> None:
         self.setRowCount(0)
         self.predictions = []
+        self.shown_count = 0
 
     def add_predictions(self, preds: list, thumbs: list, classes: list[str]) -> None:
         self.classes = list(classes)
@@ -136,7 +138,9 @@ class PredictionsTable(QTableWidget):
             prob.setData(SORT_ROLE, p.confidence)
             prob.setToolTip("\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5)))  # most probable first
             self.setItem(i, 3, prob)
-            self.setRowHidden(i, not self._shown(p))
+            shown = self._shown(p)
+            self.setRowHidden(i, not shown)
+            self.shown_count += shown
         self.predictions += preds
         self.setSortingEnabled(sorting)
 
@@ -158,6 +162,7 @@ class PredictionsTable(QTableWidget):
             visible = p is not None and self._shown(p)
             self.setRowHidden(row, not visible)
             shown += visible
+        self.shown_count = shown
         return shown
 
     def _shown(self, p) -> bool:
@@ -226,6 +231,5 @@ class TableControls(QWidget):
         self._count()
 
     def _count(self) -> None:
-        total = self.table.rowCount()
-        shown = sum(not self.table.isRowHidden(r) for r in range(total))
+        total, shown = self.table.rowCount(), self.table.shown_count
         self.shownLabel.setText(f"{shown} of {total} shown" if shown != total else "")

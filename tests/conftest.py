@@ -84,11 +84,17 @@ def _isolated_settings(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    """The real main window, shown, saving runs under the test's folder."""
+def window_weights_dir(tmp_path):
+    """Where the window saves and lists runs; a test file can override it."""
+    return tmp_path / "weights"
+
+
+@pytest.fixture
+def window(qtbot, window_weights_dir):
+    """The real main window, shown, saving runs in ``window_weights_dir``."""
     from gui.main_window import MainWindow
 
-    w = MainWindow(weights_dir=tmp_path / "weights")
+    w = MainWindow(weights_dir=window_weights_dir)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

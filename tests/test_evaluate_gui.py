@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from test_evaluate import CLASSES, confusion_from_output, trained_three, write_three_classes
 
 from core.cli import main
-from gui.main_window import MainWindow
 
 TIMEOUT_MS = 60_000
 
@@ -24,14 +23,15 @@ def trained(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, trained):
-    w = MainWindow(weights_dir=trained / "w")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.tabs.setCurrentWidget(w.evaluatePage)
-    yield w
-    w.close()
+def window_weights_dir(trained):
+    return trained / "w"
+
+
+@pytest.fixture
+def window(window):
+    """conftest's window on the trained run's folder, showing the Evaluate page."""
+    window.tabs.setCurrentWidget(window.evaluatePage)
+    return window
 
 
 def _matrix(table) -> np.ndarray:
