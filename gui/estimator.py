@@ -46,9 +46,10 @@ class MemoryJob(_Job):
 
 
 class RunEstimator(QObject):
-    def __init__(self, train_page, data_page, busy: Callable[[], bool], parent=None) -> None:
+    def __init__(self, train_page, data_page, busy: Callable[[], bool], loaded: Callable[[], bool] = lambda: True,
+                 parent=None) -> None:
         super().__init__(parent)
-        self.train_page, self.data_page, self.busy = train_page, data_page, busy
+        self.train_page, self.data_page, self.busy, self.loaded = train_page, data_page, busy, loaded
         self.job: EstimateJob | None = None
         self.memory_job: MemoryJob | None = None
         self.memory: dict[tuple, tuple[str, bool]] = {}  # settings -> (text, too big)
@@ -106,6 +107,8 @@ class RunEstimator(QObject):
         index = self.data_page.index
         if index is None:
             return self.train_page.show_estimate(None, "choose the training photos on the Data page to see it")
+        if not self.loaded():  # reading the cache needs torch: importing it here would freeze the window
+            return self.train_page.show_estimate(None, "measured once PyTorch has loaded…")
         arch, size, batch, start = self._settings()
         rates = cached_rates(arch, size, batch, train=start != "imagenet-frozen")
         if rates is not None:

@@ -100,7 +100,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.evaluatePage.evaluationReady.connect(self.evaluationReady)
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
-                                      parent=self)
+                                      loaded=lambda: self.preloader.is_done(), parent=self)
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
         self.tabs.addTab(self.runsPage, "5 · Runs")
@@ -118,6 +118,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     def _libraries_loaded(self, device_text: str) -> None:
         self.deviceLabel.setText(device_text)
         self.trainPage.refresh_arch_stats()
+        self.estimator.schedule()
         gc.freeze()  # torch's import-time objects live as long as the app too (see __init__)
 
     # -- messages --------------------------------------------------------------------

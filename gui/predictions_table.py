@@ -45,7 +45,6 @@ class ProbabilityBar(QStyledItemDelegate):
         painter.restore()
 
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # what a column sorts by: natural file order, class, probability
 UNCERTAIN_TOP = 0.6  # top probability at or under this: between 0.4 and 0.6 for two classes
 MIN_THUMB, DEFAULT_THUMB, MAX_THUMB = 40, 64, 96
 
@@ -56,11 +55,20 @@ def natural_key(name: str) -> tuple:
 
 
 class SortItem(QTableWidgetItem):
+    """Sorts by ``sort_key``, a plain Python attribute: reading a tuple back through a Qt data role on
+    every comparison made sorting 1,760 rows ~3x slower, and the table re-sorts after every batch."""
+
+    sort_key = None
+
+    def __init__(self, text: str = "", sort_key=None) -> None:
+        super().__init__(text)
+        self.sort_key = sort_key
+
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
-        if mine is None or theirs is None:
+        theirs = getattr(other, "sort_key", None)
+        if self.sort_key is None or theirs is None:
             return super().__lt__(other)
-        return mine < theirs
+        return self.sort_key < theirs
 
 
 class PredictionsTable(QTableWidget):
@@ -115,27 +123,23 @@ class PredictionsTable(QTableWidget):
         start = self.rowCount()
         self.setRowCount(start + len(preds))
         for i, (p, thumb) in enumerate(zip(preds, thumbs), start):
-            photo = SortItem()
+            photo = SortItem(sort_key=natural_key(p.path.name))
             photo.setData(Qt.ItemDataRole.DecorationRole, QIcon(pixmap_from_array(thumb, MAX_THUMB)))
-            photo.setData(SORT_ROLE, natural_key(p.path.name))
             photo.setData(Qt.ItemDataRole.UserRole, str(p.path))
             self.setItem(i, 0, photo)
-            name = SortItem(p.path.name)
-            name.setData(SORT_ROLE, natural_key(p.path.name))
+            name = SortItem(p.path.name, sort_key=photo.sort_key)
             name.setToolTip(str(p.path))
             self.setItem(i, 1, name)
-            cls = SortItem(classes[p.label])
-            cls.setData(SORT_ROLE, (classes[p.label], -p.confidence))
+            cls = SortItem(classes[p.label], sort_key=(classes[p.label], -p.confidence))
             cls.setToolTip(classes[p.label])  # a long class name is elided in the column
             cls.setForeground(QColor(CLASS_COLORS[p.label % len(CLASS_COLORS)]))
             font = cls.font()
             font.setBold(True)
             cls.setFont(font)
             self.setItem(i, 2, cls)
-            prob = SortItem()
+            prob = SortItem(sort_key=p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole, p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole + 1, CLASS_COLORS[p.label % len(CLASS_COLORS)])
-            prob.setData(SORT_ROLE, p.confidence)
             prob.setToolTip("\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5)))  # most probable first
             self.setItem(i, 3, prob)
             shown = self._shown(p)

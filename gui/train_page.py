@@ -241,6 +241,7 @@ class TrainPage(QWidget):
             w.setEnabled(not running)
         if running:
             self.curves.clear()
+            self.curves.set_planned_epochs(self.epochsSpin.value())  # now, not while the run starts
             self.curves.start()
             self.trainProgress.setRange(0, 0)  # busy until the first batch
             self.trainProgress.setFormat("Preparing…")

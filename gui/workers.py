@@ -14,6 +14,7 @@ import os
 import queue
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,9 @@ class _Job(QObject):
     failed = Signal(str)
     done = Signal()
     POLL_MS = 30
+    # events delivered per tick of the GUI thread: two batches of predictions queued while the window was
+    # busy (48 rows with thumbnails) were drawn in one go, the longest freeze while predicting a folder
+    DRAIN_BUDGET_S = 0.012
 
     def __init__(self) -> None:
         super().__init__()
@@ -95,14 +99,17 @@ class _Job(QObject):
             traceback.print_exc()
             self.post("failed", describe_failure(exc))
 
-    def _drain(self) -> None:
+    def _drain(self, budget_s: float | None = None) -> None:
         finished = self.thread is not None and self.thread.isFinished()  # read first: nothing posted is lost
-        while True:
+        deadline = time.perf_counter() + (self.DRAIN_BUDGET_S if budget_s is None else budget_s)
+        while time.perf_counter() < deadline:
             try:
                 name, args = self._queue.get_nowait()
             except queue.Empty:
                 break
             getattr(self, name).emit(*args)
+        else:
+            return  # the budget is spent: the rest at the next tick, so the window can paint in between
         if finished and not self._done:
             self._done = True
             self._timer.stop()
@@ -111,7 +118,7 @@ class _Job(QObject):
     def finish_now(self, ms: int = 120_000) -> None:
         """Block until the worker ends (closing the window), then deliver what it posted."""
         self.wait(ms)
-        self._drain()
+        self._drain(budget_s=float("inf"))
 
     def work(self) -> None:
         raise NotImplementedError

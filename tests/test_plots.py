@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from gui.plots import TrainingCurves
+import math
+
+from PySide6.QtWidgets import QGraphicsItem
+
+from gui.plots import NICE_STEPS, TrainingCurves
 
 
 def test_epoch_axis_is_fixed_for_the_run_and_epoch_curves_are_set_once_per_epoch(qtbot):
@@ -24,3 +28,52 @@ def test_epoch_axis_is_fixed_for_the_run_and_epoch_curves_are_set_once_per_epoch
     curves.redraw()
     assert len(calls) == 1 and list(calls[0][0]) == [1]
     assert curves.accuracyPlot.getViewBox().viewRange()[0] == x_range  # the accuracy plot follows
+
+
+def test_a_falling_loss_moves_the_loss_range_in_a_few_nice_steps(qtbot):
+    """Each range change re-draws both axes and the grid: it must not happen at every redraw."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.set_planned_epochs(10)
+    tops = []
+    loss = 0.7
+    for i in range(400):  # a loss falling from 0.7 to ~0.01, redrawn after every batch
+        loss *= 0.99
+        curves.add_batch(i / 40, loss)
+        curves.redraw()
+        top = curves.lossPlot.getViewBox().viewRange()[1][1]
+        if not tops or top != tops[-1]:
+            tops.append(top)
+    assert 3 <= len(tops) <= 12, tops
+    assert all(b < a for a, b in zip(tops, tops[1:]))  # it only follows the curve down
+    assert tops[0] == 0.8 and all(round(t / 10 ** math.floor(math.log10(t)), 6) in NICE_STEPS for t in tops)
+    assert max(curves.batch_y[-40:]) <= tops[-1]  # the recent curve is in view
+
+
+def test_the_axes_and_their_grid_are_kept_as_pixmaps(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    for plot in (curves.lossPlot, curves.accuracyPlot):
+        for side in ("left", "bottom"):
+            assert plot.getAxis(side).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def test_the_grid_is_drawn_opaque_in_the_colour_a_translucent_line_shows_and_under_the_curves(qtbot):
+    from PySide6.QtGui import QColor, QImage, QPainter, QPen
+
+    from gui.grid_axis import opaque_on
+
+    pen = opaque_on(QPen(QColor(51, 51, 51, 63)), QColor("white"))
+    assert pen.color().alpha() == 255 and pen.color().red() == round(51 * 63 / 255 + 255 * (1 - 63 / 255))
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(600, 500)
+    curves.show()
+    qtbot.waitExposed(curves)
+    axis = curves.lossPlot.getAxis("left")
+    image = QImage(600, 300, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    _, ticks, _ = axis.generateDrawSpecs(painter)
+    painter.end()
+    assert ticks and all(p.color().alpha() == 255 for p, _, _ in ticks)
+    assert axis.zValue() < curves.lossPlot.getViewBox().zValue()

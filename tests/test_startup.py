@@ -56,3 +56,23 @@ def test_torch_arriving_keeps_the_users_choices(window, qtbot):
     assert window.imageSizeSpin.value() == 64 and window.trainPage.startCombo.start() == "scratch"
     assert "resnet18  · 11.2M" == window.archCombo.currentText()
     assert "GFLOPs" in window.trainPage.archDescription.text()
+
+
+def test_the_estimate_waits_for_torch_instead_of_importing_it_on_the_gui_thread(window, qtbot, tmp_path, monkeypatch):
+    """Reading the speed cache imports torch; on the GUI thread during the background import that
+    blocked on Python's import lock and froze the window for ~430 ms."""
+    from conftest import write_flat
+
+    import gui.estimator
+
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
+    qtbot.wait(2 * window.preloader.POLL_MS)
+    read = []
+    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(window.preloader, "is_done", lambda: False)
+    window.dataPage.set_folder(str(write_flat(tmp_path / "train", 8, size=40)))
+    window.estimator.update()
+    assert read == [] and "once PyTorch has loaded" in window.trainPage.estimateLabel.text()
+    monkeypatch.setattr(window.preloader, "is_done", lambda: True)
+    window._libraries_loaded("CPU · fp32")  # the ready signal schedules the estimate again
+    qtbot.waitUntil(lambda: len(read) > 0, timeout=5_000)
