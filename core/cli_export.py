@@ -6,7 +6,7 @@ import argparse
 
 
 def add_export_parser(sub) -> None:
-    from core.export_model import FORMATS
+    from core.model_formats import FORMATS
 
     p = sub.add_parser("export", help="write a run as an ONNX or TorchScript file, with its preprocessing",
                        description="Export MODEL (a run folder, its model.safetensors, or imagenet:ARCH) as a file "

@@ -158,14 +158,18 @@ def stop_on_ctrl_c(stop: threading.Event, sigterm: bool = False, quiet: bool = F
 def cmd_train(args: argparse.Namespace) -> int:
     from core.errors import InputError
     from core.training.config import TrainConfig
-    from core.training.distributed import launched
-    from core.training.engine import Trainer, resume
     from core.validate import check_train_args
 
     if not (args.resume and os.environ.get("RANK", "0") not in ("", "0")):  # under torchrun rank 0 reads the run
         check_train_args(args)  # every flag, before any photo is read
     if not args.resume and not args.data:
         raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
+    if not args.resume:
+        from core.data.discover import discover
+
+        discover(args.data)  # no photos or one class: said in a blink, not after seconds of loading PyTorch
+    from core.training.distributed import launched
+    from core.training.engine import Trainer, resume
     given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
     stop = threading.Event()
     with launched() as world:  # under torchrun: this process's place among several; else a world of one

@@ -24,8 +24,8 @@ from torch import nn
 
 from core.atomic import atomic_path, write_target, write_text_atomic
 from core.errors import InputError
+from core.model_formats import FORMATS
 
-FORMATS = ("onnx", "torchscript")
 SUFFIX = {"onnx": ".onnx", "torchscript": ".pt"}
 INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
 OPSET = 17

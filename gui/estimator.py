@@ -53,6 +53,7 @@ class RunEstimator(QObject):
         self.job: EstimateJob | None = None
         self.memory_job: MemoryJob | None = None
         self.memory: dict[tuple, tuple[str, bool]] = {}  # settings -> (text, too big)
+        self.closed = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
@@ -64,7 +65,8 @@ class RunEstimator(QObject):
             signal.connect(self.schedule)
 
     def schedule(self, *_) -> None:
-        self.timer.start()
+        if not self.closed:
+            self.timer.start()
 
     def _settings(self):
         t = self.train_page
@@ -126,6 +128,9 @@ class RunEstimator(QObject):
         self.job.start()
 
     def shutdown(self) -> None:
+        # closed for good: a job delivering its result below must not schedule another (a closed window
+        # went on to time 224 px batches for seconds)
+        self.closed = True
         self.timer.stop()
         if self.memory_job is not None:
             self.memory_job.stop()  # the simulation stops at its next op

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -22,6 +21,7 @@ from gui.estimator import RunEstimator
 from gui.evaluate_page import EvaluatePage
 from gui.explorer_page import ExplorerPage
 from gui.export_dialog import ExportDialog
+from gui.gc_freeze import freeze_once
 from gui.icon import app_icon
 from gui.menus import build_menus
 from gui.predict_page import PredictPage
@@ -110,16 +110,13 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         apply_tooltips(self)
         self.predictPage.refresh_models(self.weights_dir)
         self.estimator.schedule()
-        # Full garbage collections scan every live object while holding the GIL: with torch, Qt and
-        # pyqtgraph loaded that froze the window for ~230 ms. Start-up objects live as long as the app,
-        # so move them out of the collector's sight.
-        gc.freeze()
+        freeze_once("window")  # start-up objects live as long as the app: out of the collector's sight
 
     def _libraries_loaded(self, device_text: str) -> None:
         self.deviceLabel.setText(device_text)
         self.trainPage.refresh_arch_stats()
         self.estimator.schedule()
-        gc.freeze()  # torch's import-time objects live as long as the app too (see __init__)
+        freeze_once("torch")  # torch's import-time objects live as long as the app too
 
     # -- messages --------------------------------------------------------------------
     def show_error(self, title: str, text: str, source: str = "general") -> None:
@@ -254,6 +251,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             self.close_box = ask_to_stop(self, self.trainPage.run_name or "A run", self._stop_and_quit)
             return
         self._save_settings()
+        self.preloader.stop_polling()
         self.estimator.shutdown()
         self.evaluatePage.shutdown()
         for job in (self.train_job, self.predict_job):

@@ -69,6 +69,10 @@ class Preloader(QObject):
         self._thread.start()
         self._timer.start()
 
+    def stop_polling(self) -> None:
+        """The window is closing: nothing is delivered to it any more (the import itself goes on)."""
+        self._timer.stop()
+
     def is_done(self) -> bool:
         return self.result is not None
 

@@ -7,10 +7,14 @@ train for real.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one PyTorch thread per worker: n workers on n cores, none fighting for the others' (set before torch loads)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -62,9 +66,40 @@ def write_test_folder(folder: Path, ids: list[int], seed: int = 1, size: int = 4
     return truth
 
 
+MAX_WORKERS = 4  # each worker loads PyTorch and Qt (~0.5 GB): a 16-core laptop need not hold 16 of them
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker per core the process may use, at most MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
 @pytest.fixture
 def flat_data(tmp_path) -> Path:
     return write_flat(tmp_path / "train", per_class=40)
+
+
+@pytest.fixture(autouse=True)
+def _closed_widgets_deleted_at_once(request):
+    """Qt objects of a finished test are destroyed here, at a quiet moment, not at random later.
+
+    pytest-qt closes a test's widgets and calls deleteLater(), but processEvents() never runs deferred
+    deletions: the windows lived on into later tests with their timers firing. And pyqtgraph's context
+    menus are parentless QMenus owned by Python: left to the garbage collector, one was destroyed in the
+    middle of a Qt call that held a lock its destructor needed (a deadlock). Collect them now instead.
+    """
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    gc.freeze()  # what survived is long-lived: the next test's collection need not scan it again
 
 
 @pytest.fixture(autouse=True)

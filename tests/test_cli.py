@@ -13,6 +13,9 @@ from core.data.discover import collect_images
 from core.export import format_submission
 from core.predict import load_run, predict_files
 
+# its module-scoped fixture is built once: every test of this file runs in one xdist worker
+pytestmark = pytest.mark.xdist_group(__name__)
+
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):

@@ -25,6 +25,9 @@ from core.predict import load_run, predict_files
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume
 
+# its module-scoped fixture is built once: every test of this file runs in one xdist worker
+pytestmark = pytest.mark.xdist_group(__name__)
+
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 8
 #: lenet at 32 px, fp32 (bit-for-bit repeatable); --batch-size is per process: 2 x 4 = a global batch of 8

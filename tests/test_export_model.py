@@ -24,6 +24,9 @@ from core.export_model import FixedAdaptiveAvgPool2d, export_model
 from core.models.registry import build_model, get_arch
 from core.predict import load_run, predict_files
 
+# its module-scoped fixture is built once: every test of this file runs in one xdist worker
+pytestmark = pytest.mark.xdist_group(__name__)
+
 CLASSES = ["apple", "banana", "cherry"]
 SIZE = 32
 

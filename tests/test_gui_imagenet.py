@@ -89,3 +89,20 @@ def test_imagenet_classes_baseline_classifies_without_a_run(window, qtbot, tmp_p
         window.predict_paths([tmp_path / "test"])
     assert ready.args == [3]
     assert window.loaded_model.classes == ["cat", "dog"]
+
+
+def test_a_closed_window_measures_nothing_more(window, qtbot, tmp_path, monkeypatch):
+    """Closing waits for the memory job, whose result used to schedule a new estimate: the closed window
+    then timed 224 px batches for seconds in the background."""
+    import gui.estimator
+
+    started = []
+    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: None)
+    monkeypatch.setattr(gui.estimator, "EstimateJob", lambda *a: started.append(a))
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
+    window.dataPage.set_folder(str(write_flat(tmp_path / "d", 4, size=32)))
+    window._quitting = True
+    window.close()
+    window.estimator._memory_ready((("lenet", 32, 8, "scratch", "adamw"), "peak memory about 1 MB", False))
+    qtbot.wait(2 * window.estimator.timer.interval())
+    assert not window.estimator.timer.isActive() and started == []

@@ -14,6 +14,9 @@ from core.data import cache as cache_mod
 from core.data.discover import discover
 from core.errors import InputError
 
+# its module-scoped fixture is built once: every test of this file runs in one xdist worker
+pytestmark = pytest.mark.xdist_group(__name__)
+
 TINY = ["--arch", "lenet", "--epochs", "1", "--image-size", "32", "--batch-size", "16"]
 
 

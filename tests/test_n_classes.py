@@ -17,6 +17,9 @@ from core import runs
 from core.cli import main as cli_main
 from core.predict import load_run, predict_files
 
+# its module-scoped fixture is built once: every test of this file runs in one xdist worker
+pytestmark = pytest.mark.xdist_group(__name__)
+
 COLOURS = [(230, 30, 30), (30, 30, 230), (30, 200, 30), (240, 220, 20), (200, 30, 200), (20, 220, 220),
            (255, 140, 0), (120, 60, 20), (255, 255, 255), (0, 0, 0)]
 TEN = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]  # CIFAR-10's

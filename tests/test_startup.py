@@ -10,11 +10,15 @@ from gui.main_window import MainWindow
 HEAVY = ("torch", "torchvision", "timm")
 
 
-def test_window_module_does_not_import_torch():
-    code = ("import sys, gui.main_window, gui.app; "
-            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+def test_window_module_and_the_command_line_parser_do_not_import_torch():
+    """The window opens, and `catdog --help` or a bad flag answers, before PyTorch (seconds) could load."""
+    heavy = f"','.join(m for m in {HEAVY!r} if m in sys.modules)"
+    code = (f"import sys, gui.main_window, gui.app; print({heavy}); "
+            f"from core.cli import build_parser; build_parser(); print({heavy})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "", f"importing the window imported {out.stdout.strip()}"
+    window, parser = out.stdout.splitlines()
+    assert window == "", f"importing the window imported {window}"
+    assert parser == "", f"building catdog's parser imported {parser}"
 
 
 def test_preloader_reports_the_device_when_torch_is_ready(qtbot, tmp_path):
@@ -64,11 +68,12 @@ def test_the_estimate_waits_for_torch_instead_of_importing_it_on_the_gui_thread(
     from conftest import write_flat
 
     import gui.estimator
+    from core.estimate import Rates
 
     qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
     qtbot.wait(2 * window.preloader.POLL_MS)
     read = []
-    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: read.append(a))
+    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: read.append(a) or Rates(100.0, 200.0))
     monkeypatch.setattr(window.preloader, "is_done", lambda: False)
     window.dataPage.set_folder(str(write_flat(tmp_path / "train", 8, size=40)))
     window.estimator.update()
@@ -76,3 +81,10 @@ def test_the_estimate_waits_for_torch_instead_of_importing_it_on_the_gui_thread(
     monkeypatch.setattr(window.preloader, "is_done", lambda: True)
     window._libraries_loaded("CPU · fp32")  # the ready signal schedules the estimate again
     qtbot.waitUntil(lambda: len(read) > 0, timeout=5_000)
+    qtbot.waitUntil(lambda: "on this computer" in window.trainPage.estimateLabel.text())
+
+
+def test_a_closed_window_hears_nothing_more_from_the_background_import(window):
+    window._quitting = True
+    window.close()
+    assert not window.preloader._timer.isActive()

@@ -1,0 +1,35 @@
+"""The window freezes start-up objects out of the collector's sight once, not every window it builds."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from PySide6.QtCore import QCoreApplication, QEvent
+
+from gui.gc_freeze import freeze_once
+from gui.main_window import MainWindow
+
+
+def test_each_stage_freezes_once():
+    assert freeze_once("a stage of this test")
+    frozen = gc.get_freeze_count()
+    assert not freeze_once("a stage of this test") and gc.get_freeze_count() == frozen
+
+
+def _closed_and_deleted(window: MainWindow) -> None:
+    window._quitting = True
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_a_closed_window_is_collected_so_its_timers_stop(qtbot, tmp_path):
+    first = MainWindow(weights_dir=tmp_path / "a")  # the process's first window may be frozen for good
+    _closed_and_deleted(first)
+    window = MainWindow(weights_dir=tmp_path / "b")
+    ref = weakref.ref(window)
+    _closed_and_deleted(window)
+    del window, first
+    gc.collect()
+    assert ref() is None, "a closed window stayed alive (frozen out of the collector's sight)"
