@@ -164,13 +164,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_train_args(args)  # every flag, before any photo is read
     if not args.resume and not args.data:
         raise InputError("DATA is required: the folder of training photos (or use --resume RUN_DIR)")
+    given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
+    cfg = None
     if not args.resume:
         from core.data.discover import discover
 
-        discover(args.data)  # no photos or one class: said in a blink, not after seconds of loading PyTorch
+        cfg = TrainConfig(**given).validate()  # every flag first, then the folder
+        discover(cfg.data)  # no photos or one class: said in a blink, not after seconds of loading PyTorch
     from core.training.distributed import launched
     from core.training.engine import Trainer, resume
-    given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
+
     stop = threading.Event()
     with launched() as world:  # under torchrun: this process's place among several; else a world of one
         reporter = ConsoleReporter(resume_command=world.resume_command()) if world.is_main else None
@@ -180,7 +183,6 @@ def cmd_train(args: argparse.Namespace) -> int:
                                 precision=given.get("precision"), epochs=given.get("epochs"), given=given,
                                 world=world)
             else:
-                cfg = TrainConfig(**given).validate()
                 if world.is_main:
                     from core.memory import print_estimate
 

@@ -100,7 +100,8 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.evaluatePage.evaluationReady.connect(self.evaluationReady)
         self.estimator = RunEstimator(self.trainPage, self.dataPage,
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
-                                      loaded=lambda: self.preloader.is_done(), parent=self)
+                                      loaded=lambda: self.preloader.is_done() and self.preloader.result[0] == "ready",
+                                      parent=self)
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
         self.tabs.addTab(self.runsPage, "5 · Runs")

@@ -94,6 +94,7 @@ class TrainingCurves(QWidget):
         self._dirty = True
         self._drawn_epochs = -1
         self._loss_top = None
+        self._planned_epochs = None  # the user may have zoomed or auto-ranged: set the range again at Start
         self.redraw()
 
     def add_batch(self, fractional_epoch: float, loss: float) -> None:
@@ -155,11 +156,18 @@ class TrainingCurves(QWidget):
 
     def _fit_loss_range(self) -> None:
         """Keep one early spike (a val loss of 4 in epoch 1) from flattening every other point."""
-        values = self.batch_y + [r[k] for r in self.epochs for k in ("train_loss", "val_loss")]
+        values = [v for v in self.batch_y + [r[k] for r in self.epochs for k in ("train_loss", "val_loss")]
+                  if math.isfinite(v)]  # a diverged run's NaN or inf is in the log, not in the range
         if not values:
             return
         ordered = sorted(values)
-        top = nice_top(max(min(ordered[-1], 3 * ordered[len(ordered) // 2]), 1e-3) * 1.05)
-        if top != self._loss_top:  # a new range re-ticks and repaints the axes: a few times per run
+        needed = max(min(ordered[-1], 3 * ordered[len(ordered) // 2]), 1e-3) * 1.05
+        # a new range re-ticks and repaints the axes: up at once; down to a step with 25% headroom, so a
+        # curve wobbling around a step does not flip the range back and forth
+        if self._loss_top is None or needed > self._loss_top:
+            top = nice_top(needed)
+        else:
+            top = min(self._loss_top, nice_top(needed * 1.25))
+        if top != self._loss_top:
             self._loss_top = top
             self.lossPlot.setYRange(0, top, padding=0)

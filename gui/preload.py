@@ -78,7 +78,8 @@ class Preloader(QObject):
 
     def _load(self) -> None:
         # Importing torch creates hundreds of thousands of objects: full collections during it froze the
-        # window for 40-155 ms each. Collect after the import instead, then freeze what it created.
+        # window for 40-155 ms each. No collection during the import; the window then freezes what it
+        # created (gui.gc_freeze), so later collections never scan it.
         gc.disable()
         try:
             import_heavy_modules()

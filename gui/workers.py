@@ -108,8 +108,9 @@ class _Job(QObject):
             except queue.Empty:
                 break
             getattr(self, name).emit(*args)
-        else:
-            return  # the budget is spent: the rest at the next tick, so the window can paint in between
+        else:  # the budget is spent: the rest right after the window has painted, not a whole tick later
+            QTimer.singleShot(0, self._drain)
+            return
         if finished and not self._done:
             self._done = True
             self._timer.stop()

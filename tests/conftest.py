@@ -69,6 +69,7 @@ def write_test_folder(folder: Path, ids: list[int], seed: int = 1, size: int = 4
 MAX_WORKERS = 4  # each worker loads PyTorch and Qt (~0.5 GB): a 16-core laptop need not hold 16 of them
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest without xdist (-p no:xdist) must not call it an unknown hook
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: one worker per core the process may use, at most MAX_WORKERS."""
     try:
@@ -83,23 +84,25 @@ def flat_data(tmp_path) -> Path:
     return write_flat(tmp_path / "train", per_class=40)
 
 
-@pytest.fixture(autouse=True)
-def _closed_widgets_deleted_at_once(request):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
     """Qt objects of a finished test are destroyed here, at a quiet moment, not at random later.
 
     pytest-qt closes a test's widgets and calls deleteLater(), but processEvents() never runs deferred
     deletions: the windows lived on into later tests with their timers firing. And pyqtgraph's context
     menus are parentless QMenus owned by Python: left to the garbage collector, one was destroyed in the
-    middle of a Qt call that held a lock its destructor needed (a deadlock). Collect them now instead.
+    middle of a Qt call that held a lock its destructor needed (a deadlock). Here, after pytest has let
+    go of the test's fixtures, delete and collect them; what survives is long-lived (module fixtures,
+    caches), so it is frozen out of the next collections' way.
     """
-    yield
-    if "qtbot" not in request.fixturenames:
-        return
-    from PySide6.QtCore import QCoreApplication, QEvent
+    result = yield
+    if "qtbot" in item.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
 
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    gc.collect()
-    gc.freeze()  # what survived is long-lived: the next test's collection need not scan it again
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        gc.freeze()
+    return result
 
 
 @pytest.fixture(autouse=True)

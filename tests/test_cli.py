@@ -104,6 +104,11 @@ def test_one_class_folder_and_bad_flag_via_real_command(tmp_path):
     r = subprocess.run([sys.executable, "-m", "core", "train", str(data), "--epochs", "1"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "only one class" in r.stderr and "Traceback" not in r.stderr
+    # said before PyTorch loads (seconds on a laptop): a bad folder answers at once
+    code = (f"import sys; from core.cli import main; rc = main(['train', {str(data)!r}]); "
+            "print(rc, 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.split() == ["2", "False"] and "only one class" in r.stderr, r.stdout + r.stderr
     r = subprocess.run([sys.executable, "-m", "core", "train", str(data), "--optimizer", "rmsprop"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--optimizer" in r.stderr and "Traceback" not in r.stderr

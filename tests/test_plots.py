@@ -77,3 +77,35 @@ def test_the_grid_is_drawn_opaque_in_the_colour_a_translucent_line_shows_and_und
     painter.end()
     assert ticks and all(p.color().alpha() == 255 for p, _, _ in ticks)
     assert axis.zValue() < curves.lossPlot.getViewBox().zValue()
+
+
+def test_a_diverged_loss_keeps_the_range_and_a_value_on_a_step_does_not_flip_it(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.add_batch(0.1, 0.5)
+    curves.redraw()
+    top = curves.lossPlot.getViewBox().viewRange()[1][1]
+    curves.add_epoch(dict(epoch=1, train_loss=float("nan"), val_loss=float("inf"), train_acc=0.5, val_acc=0.5))
+    curves.add_batch(0.2, float("nan"))
+    curves.redraw()  # no ValueError from log10(nan): the finite points decide
+    assert curves.lossPlot.getViewBox().viewRange()[1][1] == top
+    flips = TrainingCurves()
+    qtbot.addWidget(flips)
+    tops = set()
+    for i in range(20):  # the needed top wobbles around a step (0.8): the range must not follow each wobble
+        flips.batch_y, flips.epochs = [0.76 if i % 2 else 0.77], []
+        flips._dirty = True
+        flips.redraw()
+        tops.add(flips.lossPlot.getViewBox().viewRange()[1][1])
+    assert tops == {1.0}
+
+
+def test_a_new_run_fixes_the_epoch_axis_again_after_the_user_auto_ranged_it(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.set_planned_epochs(10)
+    curves.lossPlot.enableAutoRange(x=True)  # pyqtgraph's "A" button or View All
+    curves.clear()
+    curves.set_planned_epochs(10)  # the same epochs as before
+    assert not curves.lossPlot.getViewBox().autoRangeEnabled()[0]
+    assert 10 <= curves.lossPlot.getViewBox().viewRange()[0][1] < 10.5
