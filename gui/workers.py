@@ -108,9 +108,8 @@ class _Job(QObject):
             except queue.Empty:
                 break
             getattr(self, name).emit(*args)
-        else:  # the budget is spent: the rest right after the window has painted, not a whole tick later
-            QTimer.singleShot(0, self._drain)
-            return
+        else:
+            return  # the budget is spent: the rest at the next tick, so the window can paint and take input
         if finished and not self._done:
             self._done = True
             self._timer.stop()
@@ -157,6 +156,9 @@ class PredictJob(_Job):
     finishedWith = Signal(list, list)  # all predictions, failures [(path, reason)]
 
     THUMB = 96  # logical pixels of the largest thumbnail zoom (gui.predictions_table.MAX_THUMB)
+    # table rows per delivery: 32 rows with thumbnails took the GUI thread 40-50 ms on a busy laptop CPU,
+    # 8 fit the drain's 12 ms slice (gui.workers._Job.DRAIN_BUDGET_S)
+    ROWS_PER_POST = 8
 
     def __init__(self, model_path: str, paths: list[Path], model=None, screen_ratio: float = 1.0) -> None:
         super().__init__()
@@ -174,7 +176,9 @@ class PredictJob(_Job):
 
         def on_batch(preds, pixels: np.ndarray) -> None:
             step = max(1, pixels.shape[1] // self.thumb_px)
-            self.post("batchReady", preds, [np.ascontiguousarray(p[::step, ::step]) for p in pixels])
+            thumbs = [np.ascontiguousarray(p[::step, ::step]) for p in pixels]
+            for i in range(0, len(preds), self.ROWS_PER_POST):  # the window adds them a slice per tick
+                self.post("batchReady", preds[i:i + self.ROWS_PER_POST], thumbs[i:i + self.ROWS_PER_POST])
 
         preds, failures = predict_files(lm, self.paths, batch_size=32,
                                         progress=lambda d, t: self.post("progress", d, t),
