@@ -117,12 +117,13 @@ class TrainingCurves(QWidget):
     def mark_best(self, epoch: int | None) -> None:
         if epoch is None:
             return
-        # labels where the curves are not: the top of the loss plot (its legend is bottom left), the middle of
-        # the accuracy plot (its curves end near 1.0, its legend is bottom right)
-        for plot, position, anchor in ((self.lossPlot, 0.97, (1, 0)), (self.accuracyPlot, 0.5, (1, 0.5))):
-            line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine),
-                                   label=f"best: epoch {epoch}",
-                                   labelOpts={"position": position, "color": "#2ca02c", "anchors": [anchor, anchor]})
+        # one label, at the top of the loss plot, which its legend (bottom left) leaves free; in the accuracy plot
+        # a label met either the curves (near 1.0 at the top) or the legend (bottom right, half the height
+        # of a short window): the line alone says it there
+        pen = pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine)
+        for plot, labelled in ((self.lossPlot, True), (self.accuracyPlot, False)):
+            line = pg.InfiniteLine(pos=epoch, angle=90, pen=pen, label=f"best: epoch {epoch}" if labelled else None,
+                                   labelOpts={"position": 0.97, "color": "#2ca02c", "anchors": [(1, 0), (1, 0)]})
             plot.addItem(line)
             self.best_lines.append(line)
 
