@@ -93,6 +93,7 @@ class PredictionsTable(QTableWidget):
         self.setColumnWidth(3, 180)
         h.setSortIndicatorShown(True)
         self.setSortingEnabled(True)
+        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # Qt's default is descending: 1.jpg first, as counted
         self.setItemDelegateForColumn(3, ProbabilityBar(self))
         self.setToolTip("Click a column title to sort; double-click a photo to see it large")
         self.doubleClicked.connect(self.open_photo)

@@ -34,6 +34,7 @@ def _names(table) -> list[str]:
 
 def test_sorts_by_name_naturally_and_by_probability(qtbot, tmp_path):
     table, _ = _table(qtbot, tmp_path)
+    assert _names(table) == ["1.jpg", "2.jpg", "10.jpg", "33.jpg"]  # as it arrives: in file order
     gc.collect()  # the sort keys live on the items' Python side: they must outlive add_predictions
     table.sortItems(1, Qt.SortOrder.AscendingOrder)
     assert _names(table) == ["1.jpg", "2.jpg", "10.jpg", "33.jpg"]
