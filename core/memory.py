@@ -131,10 +131,11 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.nn import functional as F
 
+    from core.models.meta import on_meta
     from core.models.registry import build_model
 
     half = precision in ("bf16", "fp16")
-    with torch.device("meta"):  # some initialisers (GoogLeNet's truncated normal) need values: meta skips them
+    with on_meta():  # no initialiser runs: GoogLeNet's truncated normal needs values, fake tensors have none
         model = build_model(arch, 2)
     with FakeTensorMode(allow_non_fake_inputs=True):  # the meta parameters become fake CPU ones
         model = model.to_empty(device="cpu")

@@ -11,6 +11,7 @@ import torchvision
 from torch import nn
 
 from core.cli import main as cli_main
+from core.models.meta import on_meta
 from core.models.pretrained import PretrainedWeightsUnavailable, weights_file
 from core.models.registry import ARCHS, arch_info, build_model
 from core.models.stats import complexity
@@ -21,7 +22,7 @@ TORCHVISION_KEYS = [k for k, s in ARCHS.items() if s.source == "torchvision" and
 
 @pytest.mark.parametrize("key", TORCHVISION_KEYS)
 def test_param_counts_equal_torchvision(key):
-    with torch.device("meta"):  # shapes only: no memory, no initialisation
+    with on_meta():  # shapes only: no memory, no initialisation
         ours = sum(p.numel() for p in build_model(key, 2).parameters())
         theirs = sum(p.numel() for p in torchvision.models.get_model(key, num_classes=2).parameters())
     assert ours == theirs == arch_info(key)["params"]
@@ -71,9 +72,9 @@ META_ONLY = {"resnet101", "resnet152", "resnext101_32x8d"}
 def test_forward_backward_small_batch(key):
     torch.manual_seed(0)
     device = "meta" if key in META_ONLY else "cpu"
-    with torch.device(device):
+    with on_meta() if device == "meta" else torch.device("cpu"):
         model = build_model(key, num_classes=2)
-        x = torch.randn(2, 3, 32, 32)  # enough for every stage (the deepest reach 1x1); 4x cheaper than 64
+    x = torch.randn(2, 3, 32, 32, device=device)  # enough for every stage (the deepest reach 1x1); 4x cheaper than 64
     out = model(x)
     assert out.shape == (2, 2)
     out.sum().backward()

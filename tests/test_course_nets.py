@@ -12,6 +12,7 @@ import torchvision
 from torch import nn
 
 from core.models.heads import get_head, head_name, replace_head, without_head
+from core.models.meta import on_meta
 from core.models.registry import ARCHS, arch_info, build_model
 
 NEW = ["inception_mini", "residual_mini", "d2l_resnet18", "googlenet", "vgg16", "vgg16_bn"]
@@ -23,11 +24,11 @@ def _params(model: nn.Module) -> int:
 
 @pytest.mark.parametrize("key", NEW)
 def test_output_shape_for_2_and_10_classes_at_64_and_224(key):
-    with torch.device("meta"):
-        for classes in (2, 10):
+    for classes in (2, 10):
+        with on_meta():
             model = build_model(key, classes).train()  # train mode: GoogLeNet must not return its aux outputs
-            for size in (64, 224):
-                assert model(torch.empty(1, 3, size, size)).shape == (1, classes)
+        for size in (64, 224):
+            assert model(torch.empty(1, 3, size, size, device="meta")).shape == (1, classes)
 
 
 def _inception_a(c: int) -> int:
@@ -40,7 +41,7 @@ def test_parameter_counts_of_the_small_nets_follow_the_notes_layers(classes):
     inception = (3 * 10 * 25 + 10) + _inception_a(10) + (88 * 20 * 25 + 20) + _inception_a(20) + (1408 + 1) * classes
     residual = ((3 * 16 * 25 + 16) + 2 * (16 * 16 * 9 + 16) + (16 * 32 * 25 + 32) + 2 * (32 * 32 * 9 + 32)
                 + (512 + 1) * classes)
-    with torch.device("meta"):
+    with on_meta():
         assert _params(build_model("inception_mini", classes)) == inception
         assert _params(build_model("residual_mini", classes)) == residual
     assert arch_info("residual_mini", classes)["params"] == residual
@@ -49,7 +50,7 @@ def test_parameter_counts_of_the_small_nets_follow_the_notes_layers(classes):
 
 @pytest.mark.parametrize("classes", [2, 10])
 def test_d2l_resnet18_is_torchvisions_plus_conv_biases_less_shortcut_bn(classes):
-    with torch.device("meta"):
+    with on_meta():
         ours = _params(build_model("d2l_resnet18", classes))
         tv = _params(torchvision.models.resnet18(num_classes=classes))
     biases = 64 + 4 * 64 + (4 * 128 + 128) + (4 * 256 + 256) + (4 * 512 + 512)  # one per output channel of each conv
@@ -95,7 +96,7 @@ def test_inception_block_concatenates_88_channels():
                                                ("googlenet", "fc", 1024), ("d2l_resnet18", "fc", 512),
                                                ("inception_mini", "fc", 1408), ("residual_mini", "fc", 512)])
 def test_heads_are_found_and_replaced(key, name, features):
-    with torch.device("meta"):
+    with on_meta():
         model = build_model(key, 1000).eval()  # as an ImageNet start: the 1000-class head is replaced
         assert head_name(model) == name
         new = replace_head(model, 10)
@@ -123,7 +124,7 @@ def test_googlenet_imagenet_weights_load_without_aux_classifiers(tmp_path, monke
     assert model.aux1 is None and model.transform_input
     assert torch.equal(model.inception5b.branch1.conv.weight, state["inception5b.branch1.conv.weight"])
     assert model.fc.out_features == 3
-    with torch.device("meta"):
+    with on_meta():
         scratch = build_model("googlenet", 3)
     assert scratch.transform_input  # a run from scratch loads and runs exactly like one from ImageNet
     scratch.load_state_dict(model.state_dict(), assign=True)  # same keys: strict loading passes

@@ -17,7 +17,7 @@ from core.data.augment import cache_side, train_batch
 from core.data.decode import decode_square
 from core.errors import InputError
 from core.explore import explore
-from core.models import registry
+from core.models import registry, stats
 from core.models.registry import ARCHS, ArchSpec, arch_info
 from core.models.stats import build_meta, complexity, complexity_flops, thread_local_flop_counter
 
@@ -33,12 +33,14 @@ def test_stage_totals_equal_the_archs_numbers_for_every_architecture(key):
     assert e.special
 
 
-def test_flops_are_those_of_torchs_own_flop_counter():
-    model = build_meta("resnet18")
+@pytest.mark.parametrize("key", ["resnet18", "efficientnet_lite0", "d2l_resnet18"])
+def test_flops_are_those_of_torchs_own_flop_counter(key):
+    """Stock counter, real batch norm (counting skips it as FLOP-free): the same totals."""
+    model = build_meta(key)
     stock = FlopCounterMode(display=False)
     with stock, torch.no_grad():
         model(torch.empty(1, 3, 64, 64, device="meta"))
-    assert explore("resnet18", 64).flops == stock.get_total_flops()
+    assert explore(key, 64).flops == complexity_flops(key, 2, 64)[1] == stock.get_total_flops()
 
 
 def test_resnet_rows_read_the_network():
@@ -98,6 +100,7 @@ def _d2l_like(num_classes: int) -> nn.Module:
 def later_archs(monkeypatch):
     """Architectures the explorer has no code for: torchvision's GoogLeNet and VGG-16, a d2l-style net."""
     monkeypatch.setitem(registry._LOCAL_BUILDERS, "d2l_like", _d2l_like)
+    monkeypatch.setattr(stats, "_MEASURED", {})  # this process's counts of the registered googlenet and vgg16
     for spec in (ArchSpec("d2l_like", "ResNet", "d2l"), ArchSpec("googlenet", "GoogLeNet", "g", "torchvision", "googlenet"),
                  ArchSpec("vgg16", "VGG", "v", "torchvision", "vgg16")):
         monkeypatch.setitem(ARCHS, spec.key, spec)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import onnx
-import onnxruntime
 import pytest
 import torch
 from conftest import write_folders
@@ -72,6 +70,9 @@ def test_onnx_gives_predicts_probabilities(tmp_path, photos, arch):
     assert result.path == run / "model.onnx" and result.json_path.is_file()
     spec = get_arch(arch)
     x = app_input(photos, mean=spec.mean, std=spec.std).numpy()
+    import onnx  # here, not at the top: only the worker that runs this file pays for the import (~1 s)
+    import onnxruntime
+
     session = onnxruntime.InferenceSession(str(result.path))
     got = session.run(None, {"image": x})[0]  # the whole batch at once: the batch axis is free
     want = predicted(run, photos)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 from conftest import write_flat
 
 from core import memory
 from core.cli import main as cli_main
 from core.estimate import Rates
+from core.models.meta import on_meta
 from core.models.registry import arch_info, build_model
 
 
@@ -24,7 +24,7 @@ def test_the_optimizers_state_is_counted_exactly():
     params = arch_info("residual_mini")["params"]
     assert adamw.weights_bytes == sgd.weights_bytes == 4 * params  # no buffers in the note's net
     # AdamW keeps two float32 tensors per parameter tensor (and a float32 step counter), SGD one momentum buffer
-    with torch.device("meta"):
+    with on_meta():
         n_tensors = len(list(build_model("residual_mini", 2).parameters()))
     assert 4 * params <= adamw.peak_bytes - sgd.peak_bytes <= 4 * params + 4 * n_tensors
     assert sgd.peak_bytes >= 3 * sgd.weights_bytes  # weights, gradients, momentum

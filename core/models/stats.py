@@ -14,6 +14,7 @@ eval mode: in training mode BatchNorm refuses a 1x1 map from a single image (Res
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from importlib import metadata
@@ -57,10 +58,17 @@ def thread_local_flop_counter(custom_mapping: dict | None = None):
     return counter
 
 
+@functools.cache
+def _library_versions() -> str:
+    """From package metadata, so that a cached number is read without importing torch (the window's start).
+
+    Asked once per process: ``metadata.version`` scans every installed distribution (~25 ms each time).
+    """
+    return f"torch{metadata.version('torch')}-tv{metadata.version('torchvision')}"
+
+
 def _stats_file() -> Path:
-    # versions from package metadata: a cached number is read without importing torch (the window's start)
-    torch_v, tv_v = metadata.version("torch"), metadata.version("torchvision")
-    return cache_root() / f"arch-stats-v2-torch{torch_v}-tv{tv_v}.json"
+    return cache_root() / f"arch-stats-v2-{_library_versions()}.json"
 
 
 def _stored() -> dict:
@@ -73,6 +81,8 @@ def _stored() -> dict:
 
 def _store(slot: str, value: list) -> None:
     stored = _stored()
+    if stored.get(slot) == value:
+        return  # known already: no rewrite of the file
     stored[slot] = value
     try:
         write_text_atomic(_stats_file(), json.dumps(stored))
@@ -107,11 +117,10 @@ def check_image_size(key: str, image_size: int) -> None:
 
 def build_meta(key: str, num_classes: int = 2) -> nn.Module:
     """The architecture with shapes only (meta device): no memory, no initialisation; eval mode."""
-    import torch
-
+    from core.models.meta import on_meta
     from core.models.registry import build_model
 
-    with torch.device("meta"):
+    with on_meta():
         model = build_model(key, num_classes)
     return model.eval()
 
@@ -120,9 +129,11 @@ def run_counted(model: nn.Module, image_size: int, counter, key: str = "") -> ob
     """One forward pass of a 1-image meta batch under ``counter``; a size too small is an InputError."""
     import torch
 
+    from core.models.meta import meta_forward
+
     x = torch.empty(1, 3, image_size, image_size, device="meta")
     try:
-        with counter, torch.no_grad():
+        with counter, torch.no_grad(), meta_forward():
             return model(x)
     except (RuntimeError, ValueError) as exc:
         lowest = smallest_working_size(model, image_size)
@@ -135,9 +146,11 @@ def smallest_working_size(model: nn.Module, failed: int) -> int | None:
     """The smallest input side above ``failed`` that runs (bisection: outputs only shrink with size)."""
     import torch
 
+    from core.models.meta import meta_forward
+
     def works(side: int) -> bool:
         try:
-            with torch.no_grad():
+            with torch.no_grad(), meta_forward():
                 model(torch.empty(1, 3, side, side, device="meta"))
             return True
         except (RuntimeError, ValueError):
