@@ -111,7 +111,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
 def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)
     data = write_flat(tmp_path / "train", 48)
-    _configure_tiny_run(window, data, epochs=30)
+    _configure_tiny_run(window, data, epochs=6)
     window.train_job = None
 
     def stop_on_first_batch(e):
@@ -125,11 +125,11 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
     run_dir = Path(finished.args[0])
     meta = runs.read_meta(run_dir)
-    assert meta["status"] == "stopped" and meta["epochs_done"] < 30
+    assert meta["status"] == "stopped" and meta["epochs_done"] < 6
     assert (run_dir / runs.CHECKPOINT_FILE).exists()
     assert "Stopped" in window.trainProgress.format()
 
-    # Resume from the window: the run continues in the same folder and finishes all 30 epochs
+    # Resume from the window: the run continues in the same folder and finishes all 6 epochs
     window.train_job = None
     window.epochsSpin.setValue(3)  # the form is set back to the run's own settings on resume
     qtbot.mouseClick(window.trainPage.resumeButton, Qt.MouseButton.LeftButton)
@@ -137,9 +137,9 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "stopped"
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
         dialog.buttons.accepted.emit()
-    assert finished.args[0] == str(run_dir) and window.epochsSpin.value() == 30
+    assert finished.args[0] == str(run_dir) and window.epochsSpin.value() == 6
     meta = runs.read_meta(run_dir)
-    assert meta["status"] == "finished" and meta["epochs_done"] == 30 and meta["resumed"] == 1
+    assert meta["status"] == "finished" and meta["epochs_done"] == 6 and meta["resumed"] == 1
 
 
 def test_folder_dropped_on_window_becomes_training_data(window, tmp_path):
