@@ -5,11 +5,17 @@ give images/s for one architecture, size, batch and device; they are kept in a s
 file in the cache folder, so each combination is measured once. The estimate then adds up
 what the run does: decode every photo once, and either compute frozen features once (photos
 and mirrors) and train a head in milliseconds, or train and validate every epoch.
+
+A few batches timed while the computer was busy (or on a laptop that had not yet raised its
+clock) can be off by several times: "about 9 min" was shown for a 25 s run. So a run that
+trains here teaches the cache its real speed (``learn_from_run``), and the next estimate for
+the same architecture, size and batch uses it.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +57,18 @@ def cached_rates(arch: str, image_size: int, batch_size: int, train: bool, devic
     return Rates(*hit) if hit else None
 
 
+def _remember(key: str, rates: Rates) -> None:
+    try:
+        stored = json.loads(_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    stored[key] = [rates.train_images_per_s, rates.predict_images_per_s]
+    try:
+        write_text_atomic(_file(), json.dumps(stored, indent=1))
+    except OSError:
+        pass  # a read-only cache only costs measuring again
+
+
 def measure_rates(arch: str, image_size: int, batch_size: int, train: bool, device: str = "auto",
                   precision: str = "auto") -> Rates:
     """Time a few batches (seconds to a minute for the largest nets on a CPU) and remember the result."""
@@ -58,16 +76,26 @@ def measure_rates(arch: str, image_size: int, batch_size: int, train: bool, devi
 
     r = bench_arch(arch, image_size, batch_size, steps=2, warmup=1, device=device, precision=precision, train=train)
     rates = Rates(r.train_images_per_s, r.predict_images_per_s)
-    try:
-        stored = json.loads(_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = {}
-    stored[_key(arch, image_size, batch_size, device, precision, train)] = [rates.train_images_per_s,
-                                                                            rates.predict_images_per_s]
-    try:
-        write_text_atomic(_file(), json.dumps(stored, indent=1))
-    except OSError:
-        pass  # a read-only cache only costs measuring again
+    _remember(_key(arch, image_size, batch_size, device, precision, train), rates)
+    return rates
+
+
+def learn_from_run(arch: str, image_size: int, batch_size: int, device: str, precision: str,
+                   train_images_per_s: list[float], val_images_per_s: list[float]) -> Rates | None:
+    """Remember the speed a run really trained and validated at, per epoch, in place of the timed batches.
+
+    The median of the epochs after the first (which warms up: kernels chosen, memory mapped);
+    a run of one epoch gives what it has. Returns what was remembered, None if nothing.
+    """
+    def typical(rates: list[float]) -> float | None:
+        rates = [r for r in rates if r > 0]
+        return statistics.median(rates[1:] or rates) if rates else None
+
+    train, val = typical(train_images_per_s), typical(val_images_per_s)
+    if train is None or val is None:
+        return None
+    rates = Rates(train, val)
+    _remember(_key(arch, image_size, batch_size, device, precision, True), rates)
     return rates
 
 

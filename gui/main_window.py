@@ -102,6 +102,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
                                       busy=lambda: self.train_job is not None and self.train_job.is_running(),
                                       loaded=lambda: self.preloader.is_done() and self.preloader.result[0] == "ready",
                                       parent=self)
+        self.trainingFinished.connect(lambda _run: self.estimator.schedule())  # the run taught it its speed
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
         self.tabs.addTab(self.runsPage, "5 · Runs")

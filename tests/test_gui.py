@@ -228,3 +228,17 @@ def test_settings_remembered(qtbot, tmp_path):
     qtbot.addWidget(again)
     assert again.epochsSpin.value() == 7 and again.archCombo.currentData() == "lenet"
     assert again.dataPathEdit.text() == str(data) and again.imageSizeSpin.value() == 32
+
+
+def test_the_time_estimate_learns_from_a_finished_run(window, qtbot, tmp_path):
+    """Measured on a busy computer, the estimate said minutes; after a run it says what the run took."""
+    from core import estimate
+
+    estimate._remember(estimate._key("lenet", 32, 16, "auto", "auto", True), estimate.Rates(0.2, 0.5))
+    _configure_tiny_run(window, write_flat(tmp_path / "train", 24), epochs=2)
+    label = window.trainPage.estimateLabel
+    qtbot.waitUntil(lambda: "min on this computer" in label.text(), timeout=60_000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS):
+        qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: " s on this computer" in label.text(), timeout=10_000)
+    assert estimate.cached_rates("lenet", 32, 16, train=True).train_images_per_s > 1

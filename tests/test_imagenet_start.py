@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import write_flat, write_test_folder
 
-from core import runs
+from core import estimate, runs
 from core.cli import main as cli_main
 from core.data.discover import collect_images
 from core.errors import InputError
@@ -119,6 +119,8 @@ def test_frozen_run_trains_the_head_on_cached_features_and_reloads_identically(t
     assert np.mean(probs.argmax(1) == truth) == pytest.approx(best["val_acc"], abs=1e-9)
     loss = -np.mean(np.log(probs[np.arange(len(truth)), truth]))
     assert loss == pytest.approx(best["val_loss"], abs=1e-4)  # the reloaded net is the one validated
+    # its epochs trained a head on features: not the training speed a time estimate needs
+    assert estimate.cached_rates("efficientnet_lite0", 64, 8, train=True, precision="fp32") is None
 
 
 def test_fine_tune_trains_the_head_alone_first(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 import threading
 
 import numpy as np
@@ -38,6 +39,22 @@ def test_small_model_learns_synthetic_task(tmp_path, flat_data):
     started = next(e for e in events if isinstance(e, ev.RunStarted))
     assert started.num_train == 64 and started.num_val == 16 and started.steps_per_epoch == 4
     assert any(isinstance(e, ev.BatchEnd) for e in events)
+
+
+def test_a_run_teaches_the_time_estimate_its_real_speed(tmp_path, flat_data):
+    """A few batches timed on a busy computer said 1 image/s; the run's own epochs replace that."""
+    from core import estimate
+
+    key = estimate._key("lenet", 32, 16, "cpu", "auto", True)
+    estimate._remember(key, estimate.Rates(1.0, 2.0))
+    assert estimate.cached_rates("lenet", 32, 16, train=True, device="cpu") == estimate.Rates(1.0, 2.0)
+    Trainer(tiny_config(flat_data, tmp_path / "w", epochs=3, device="cpu")).run()
+    with open(tmp_path / "w" / "run" / "metrics.csv", newline="") as f:
+        trained = [float(row["images_per_s"]) for row in csv.DictReader(f)]
+    learned = estimate.cached_rates("lenet", 32, 16, train=True, device="cpu")
+    assert learned.train_images_per_s == pytest.approx(statistics.median(trained[1:]), rel=1e-4)  # csv: 6 digits
+    assert learned.predict_images_per_s > 2.0  # 16 validation photos take milliseconds, not 8 s
+    assert estimate.cached_rates("lenet", 32, 32, train=True, device="cpu") is None  # another batch: not this run's
 
 
 def test_run_folder_contents(tmp_path, flat_data):

@@ -11,6 +11,7 @@ exactly where it left off and ends where an uninterrupted run ends.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,17 +108,37 @@ class Trainer:
         self._emit(ev.RunStarted(str(self.recorder.run_dir), label, data.num_train, data.num_val,
                                  data.classes, state.steps_per_epoch, cfg.epochs, state.epoch, data.skipped))
         should_stop = world.agreed(self.stop_event.is_set)  # several processes stop at the same batch
-        while state.epoch < cfg.epochs:
-            if not train_one_epoch(state, self._emit, should_stop):
-                world.reduce_progress(state.progress)  # the checkpoint holds the sums of all processes
-                self.recorder.stopped(meta(), state.checkpoint())
-                return self._finish(state.best, stopped=True)
-            row, is_best = finish_epoch(state)
-            self.recorder.epoch_done(meta(), state.history, state.model if is_best else None, state.checkpoint(),
-                                     finished=state.epoch == cfg.epochs)
-            self._emit(ev.EpochEnd(row["epoch"], cfg.epochs, row["train_loss"], row["train_acc"], row["val_loss"],
-                                   row["val_acc"], row["lr"], row["images_per_s"], row["seconds"], is_best))
-        return self._finish(state.best, stopped=False)
+        speeds: list[tuple[float, float]] = []  # (training, validation) images/s of this session's epochs
+        try:
+            while state.epoch < cfg.epochs:
+                if not train_one_epoch(state, self._emit, should_stop):
+                    world.reduce_progress(state.progress)  # the checkpoint holds the sums of all processes
+                    self.recorder.stopped(meta(), state.checkpoint())
+                    return self._finish(state.best, stopped=True)
+                t_val = time.perf_counter()
+                row, is_best = finish_epoch(state)
+                speeds.append((row["images_per_s"], data.num_val / max(time.perf_counter() - t_val, 1e-9)))
+                self.recorder.epoch_done(meta(), state.history, state.model if is_best else None,
+                                         state.checkpoint(), finished=state.epoch == cfg.epochs)
+                self._emit(ev.EpochEnd(row["epoch"], cfg.epochs, row["train_loss"], row["train_acc"],
+                                       row["val_loss"], row["val_acc"], row["lr"], row["images_per_s"],
+                                       row["seconds"], is_best))
+            return self._finish(state.best, stopped=False)
+        finally:
+            self._learn_speed(cfg, device, precision, speeds)
+
+    def _learn_speed(self, cfg: TrainConfig, device, precision: str, speeds: list[tuple[float, float]]) -> None:
+        """The next time estimate for this architecture, size and batch uses the speed this run had here.
+
+        Not from a frozen start (its epochs train a head on features: not what an estimate times)
+        nor from several processes (their speed is not one device's).
+        """
+        if not speeds or cfg.start == "imagenet-frozen" or self.world.active:
+            return
+        from core.estimate import learn_from_run
+
+        learn_from_run(cfg.arch, cfg.image_size, cfg.batch_size, device.type, precision,
+                       [s[0] for s in speeds], [s[1] for s in speeds])
 
     def _finish(self, best: dict | None, stopped: bool) -> ev.Finished:
         best = best or {"epoch": None, "val_acc": None}
