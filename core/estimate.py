@@ -38,13 +38,12 @@ def _file() -> Path:
 
 
 def _key(arch: str, image_size: int, batch_size: int, device: str, precision: str, train: bool) -> str:
-    import torch
-
     from core.hardware import device_label, resolve_device, resolve_precision
+    from core.models.stats import library_versions
 
     dev = resolve_device(device)
     label = device_label(dev, resolve_precision(precision, dev))
-    return f"{arch}|{image_size}|{batch_size}|{label}|{'train' if train else 'predict'}|torch{torch.__version__}"
+    return f"{arch}|{image_size}|{batch_size}|{label}|{'train' if train else 'predict'}|{library_versions()}"
 
 
 def cached_rates(arch: str, image_size: int, batch_size: int, train: bool, device: str = "auto",

@@ -52,11 +52,11 @@ class MemoryEstimate:
 
 
 def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
-    import torch
+    from core.models.stats import library_versions
 
     kind = "frozen" if start == "imagenet-frozen" else "train"
     half = "16bit" if precision in ("bf16", "fp16") else "fp32"
-    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|torch{torch.__version__}"
+    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{library_versions()}"
 
 
 def _file():
@@ -71,15 +71,9 @@ def _read_cache() -> dict:
         return {}
 
 
-#: this process's answers: the window asks again at every change of a setting, back and forth
-_SIMULATED: dict[str, MemoryEstimate] = {}
-
-
 def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
                     optimizer: str = "adamw") -> MemoryEstimate | None:
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
-    if key in _SIMULATED:
-        return _SIMULATED[key]
     hit = _read_cache().get(key)
     return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2])) if hit and len(hit) == 3 else None
 
@@ -181,7 +175,6 @@ def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     if hit is not None:
         return hit
     est = simulate(arch, batch_size, image_size, precision, start, optimizer, should_stop)
-    _SIMULATED[est.key] = est
     stored = _read_cache()
     stored[est.key] = [est.peak_bytes, est.weights_bytes, est.state_bytes]
     try:

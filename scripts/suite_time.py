@@ -13,7 +13,6 @@ import argparse
 import os
 import platform
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,8 @@ def import_torch_seconds(times: int = 3) -> float:
 
 def run_suite(args: list[str]) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of every process, pytest's last line)."""
+    import resource  # POSIX: Linux and macOS
+
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=ROOT,

@@ -28,6 +28,36 @@ def test_param_counts_equal_torchvision(key):
     assert ours == theirs == arch_info(key)["params"]
 
 
+def _layout(model: nn.Module) -> dict:
+    return {name: (tuple(t.shape), t.dtype, t.requires_grad)
+            for name, t in [*model.named_parameters(), *model.named_buffers()]}
+
+
+def test_building_without_initialisers_changes_no_parameter_or_buffer():
+    """on_meta skips the initialisers' fills: every architecture has the same tensors as a plain meta build."""
+    for key in ARCHS:
+        with torch.device("meta"):
+            plain = build_model(key, 2)
+        with on_meta():
+            fast = build_model(key, 2)
+        assert _layout(fast) == _layout(plain), key
+
+
+def test_counting_keeps_batch_norms_own_checks():
+    """Counting FLOPs reduces an eval-mode batch norm to its output's shape, but not a broken one."""
+    from core.models.meta import meta_forward
+
+    bn = nn.BatchNorm2d(4, device="meta").eval()
+    with meta_forward():
+        assert bn(torch.empty(2, 4, 3, 3, device="meta")).shape == (2, 4, 3, 3)
+        with pytest.raises(RuntimeError, match="running_mean"):
+            bn(torch.empty(2, 8, 3, 3, device="meta"))  # 8 channels into a 4-channel batch norm
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            bn.train()(torch.empty(1, 4, 1, 1, device="meta"))
+    with on_meta(), pytest.raises(RuntimeError):
+        torch.empty(1, 4).add_(torch.empty(3, 4))  # arithmetic keeps its shape checks
+
+
 @pytest.mark.parametrize("key,published", [
     ("resnet18", 11_689_512), ("resnet50", 25_557_032), ("resnext50_32x4d", 25_028_904),
     ("efficientnet_lite0", 4_652_008), ("efficientnet_lite2", 6_092_072),

@@ -98,13 +98,14 @@ def test_inception_block_concatenates_88_channels():
 def test_heads_are_found_and_replaced(key, name, features):
     with on_meta():
         model = build_model(key, 1000).eval()  # as an ImageNet start: the 1000-class head is replaced
-        assert head_name(model) == name
-        new = replace_head(model, 10)
-        assert get_head(model) is new and new.out_features == 10 and new.in_features == features
-        assert model(torch.empty(1, 3, 64, 64)).shape == (1, 10)
-        with without_head(model):
-            assert model(torch.empty(1, 3, 64, 64)).shape == (1, features)
-        assert model(torch.empty(1, 3, 64, 64)).shape == (1, 10)  # the head is back
+    x = torch.empty(1, 3, 64, 64, device="meta")
+    assert head_name(model) == name
+    new = replace_head(model, 10)
+    assert get_head(model) is new and new.out_features == 10 and new.in_features == features
+    assert new.weight.is_meta and model(x).shape == (1, 10)
+    with without_head(model):
+        assert model(x).shape == (1, features)
+    assert model(x).shape == (1, 10)  # the head is back
 
 
 def test_googlenet_imagenet_weights_load_without_aux_classifiers(tmp_path, monkeypatch):

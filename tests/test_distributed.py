@@ -1,9 +1,9 @@
 """``torchrun --nproc_per_node 2 -m core.cli train``: two CPU processes (gloo), one ordinary run folder.
 
 Each test launches the real command, one thread per process, on tiny photos: torchrun itself where
-it is what is tested (Ctrl-C passed on to both processes), else tests/fork_launch.py, which gives two
-forks of one process torchrun's variables (a third of the CPU time: torch is imported once, not three
-times; where there is no fork, torchrun).
+it is what is tested (Ctrl-C passed on to both processes), else (on Linux) tests/fork_launch.py, which
+gives two forks of one process torchrun's variables (a third of the CPU time: torch is imported once, not
+three times).
 """
 
 from __future__ import annotations
@@ -55,12 +55,19 @@ def env(cache: Path) -> dict:
 
 
 def launch(cache: Path, *args: str) -> subprocess.CompletedProcess:
-    """``catdog train ARGS`` in two processes, as torchrun starts them."""
+    """``catdog train ARGS`` in two processes, as torchrun starts them; all of them killed if it hangs."""
     cmd = ([sys.executable, str(ROOT / "tests" / "fork_launch.py"), "2", str(free_port()), "train", *args]
-           if hasattr(os, "fork") else torchrun_cmd(*args))
-    done = subprocess.run(cmd, env=env(cache), capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    return done
+           if sys.platform.startswith("linux") else torchrun_cmd(*args))
+    proc = subprocess.Popen(cmd, env=env(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{' '.join(cmd[:4])}… still running after 180 s\n{out[-2000:]}{err[-3000:]}")
+    assert proc.returncode == 0, out[-2000:] + err[-3000:]
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def metrics(run_dir: Path) -> list[dict]:

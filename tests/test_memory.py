@@ -45,14 +45,11 @@ def test_a_frozen_start_needs_far_less_than_training():
 
 
 def test_estimates_are_cached_on_disk(monkeypatch):
-    monkeypatch.setattr(memory, "_SIMULATED", {})  # as in a new process
     first = memory.estimate("residual_mini", 8, 32)
     stored = json.loads(memory._file().read_text())
-    assert first.key in stored
+    assert first.key in stored and "timm" in first.key  # timm builds the EfficientNets: its version counts
     monkeypatch.setattr(memory, "simulate", lambda *a, **k: pytest.fail("simulated again"))
-    assert memory.estimate("residual_mini", 8, 32) == first  # this process remembers
-    monkeypatch.setattr(memory, "_SIMULATED", {})
-    assert memory.estimate("residual_mini", 8, 32) == first  # the next one reads the file
+    assert memory.estimate("residual_mini", 8, 32) == first
 
 
 def test_simulation_can_be_stopped():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -13,7 +15,11 @@ def test_xdist_groups_reach_the_scheduler(request):
     that (pytest-dev/pytest-xdist#1386) and nothing failed, the suite just did the work twice. pyproject pins
     pytest below 9.2 for it; this test fails if the grouping is lost again.
     """
-    if not getattr(request.config.option, "loadgroup", False):  # pytest -n 0: no scheduler, nothing to check
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # pytest -n 0: no scheduler, nothing to check
+        return
+    loadgroup = getattr(request.config.option, "loadgroup", None)
+    assert loadgroup is not None, "pytest-xdist no longer tells its workers whether --dist loadgroup is on"
+    if not loadgroup:  # another --dist asked for on the command line
         return
     assert request.node.nodeid.endswith("@suite_setup"), (
         f"pytest {pytest.__version__} with pytest-xdist lost the xdist_group of {request.node.nodeid}")

@@ -59,16 +59,17 @@ def thread_local_flop_counter(custom_mapping: dict | None = None):
 
 
 @functools.cache
-def _library_versions() -> str:
-    """From package metadata, so that a cached number is read without importing torch (the window's start).
+def library_versions() -> str:
+    """The libraries that build the models (torchvision's and timm's nets, torch's ops), for cache keys.
 
-    Asked once per process: ``metadata.version`` scans every installed distribution (~25 ms each time).
+    From package metadata, so that a cached number is read without importing torch (the window's
+    start); asked once per process: ``metadata.version`` scans every installed distribution.
     """
-    return f"torch{metadata.version('torch')}-tv{metadata.version('torchvision')}"
+    return "-".join(f"{name}{metadata.version(name)}" for name in ("torch", "torchvision", "timm"))
 
 
 def _stats_file() -> Path:
-    return cache_root() / f"arch-stats-v2-{_library_versions()}.json"
+    return cache_root() / f"arch-stats-v3-{library_versions()}.json"
 
 
 def _stored() -> dict:
