@@ -93,12 +93,21 @@ class RunEstimator(QObject):
                 label.setStyleSheet(WARNING_STYLE)
             return
         label.setText(base)
-        if self.busy() or (self.memory_job is not None and self.memory_job.is_running()):
-            return  # measured when no run is training; a running job's result triggers another update
-        self.memory_job = MemoryJob(settings)
-        self.memory_job.ready.connect(self._memory_ready)
-        self.memory_job.failed.connect(lambda msg: None)  # the time line is still there; memory is a bonus
-        self.memory_job.start()
+        if self.busy():
+            return  # measured when no run is training
+        if self.memory_job is not None and self.memory_job.is_running():
+            if self.memory_job.settings != settings:
+                self.memory_job.stop()  # settings the user has left: its end brings the current ones in
+            return  # a running job's result triggers another update
+        job = self.memory_job = MemoryJob(settings)
+        job.ready.connect(self._memory_ready)
+        job.failed.connect(lambda msg: None)  # the time line is still there; memory is a bonus
+        job.done.connect(lambda: self._memory_job_done(job))
+        job.start()
+
+    def _memory_job_done(self, job: MemoryJob) -> None:
+        if job.settings != self._memory_settings():  # stopped, or done with what is no longer chosen
+            self.schedule()
 
     def _memory_ready(self, result: tuple) -> None:
         settings, text, too_big = result

@@ -96,3 +96,34 @@ def test_window_shows_memory_and_warns_when_it_will_not_fit(qtbot, tmp_path, mon
     qtbot.waitUntil(lambda: "more than this device has" in label.text(), timeout=30_000)
     assert "⚠" in label.text() and "c0392b" in label.styleSheet()
     window.close()
+
+
+def test_a_simulation_for_settings_left_behind_is_stopped(qtbot, tmp_path, monkeypatch):
+    """Choosing another architecture while one is simulated stops that one: the window shows the new one's."""
+    import time
+
+    from gui.main_window import MainWindow
+
+    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
+    stopped, real = [], memory.simulate
+
+    def slow_for_efficientnet(arch, batch_size, image_size, precision="fp32", start="scratch", optimizer="adamw",
+                              should_stop=None):
+        while arch.startswith("efficientnet"):  # as long as a big net takes on a slow laptop, or longer
+            if should_stop is not None and should_stop():
+                stopped.append(arch)
+                raise memory.Stopped
+            time.sleep(0.01)
+        return real(arch, batch_size, image_size, precision, start, optimizer, should_stop)
+
+    monkeypatch.setattr(memory, "simulate", slow_for_efficientnet)
+    window = MainWindow(weights_dir=tmp_path / "weights")  # its default is efficientnet_lite0
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.estimator.memory_job is not None and window.estimator.memory_job.is_running(),
+                    timeout=30_000)
+    window.archCombo.setCurrentIndex(window.archCombo.findData("residual_mini"))
+    label = window.trainPage.estimateLabel
+    qtbot.waitUntil(lambda: "peak memory about" in label.text(), timeout=30_000)
+    assert stopped == ["efficientnet_lite0"] and window.estimator.memory_job.settings[0] == "residual_mini"
+    qtbot.waitUntil(window.preloader.is_done, timeout=60_000)  # no import left running when pytest exits
+    window.close()
