@@ -14,7 +14,10 @@ from gui.main_window import MainWindow
 def test_each_stage_freezes_once():
     assert freeze_once("a stage of this test")
     frozen = gc.get_freeze_count()
-    assert not freeze_once("a stage of this test") and gc.get_freeze_count() == frozen
+    fresh = [[] for _ in range(1000)]  # a second freeze would take these in
+    assert not freeze_once("a stage of this test")
+    # not ==: frozen objects freed meanwhile (another thread's) leave the count, so it may go down
+    assert gc.get_freeze_count() < frozen + len(fresh)
 
 
 def _closed_and_deleted(window: MainWindow) -> None:

@@ -137,8 +137,11 @@ class Trainer:
             return
         from core.estimate import learn_from_run
 
-        learn_from_run(cfg.arch, cfg.image_size, cfg.batch_size, device.type, precision,
-                       [s[0] for s in speeds], [s[1] for s in speeds])
+        try:
+            learn_from_run(cfg.arch, cfg.image_size, cfg.batch_size, device.type, precision,
+                           [s[0] for s in speeds], [s[1] for s in speeds])
+        except (OSError, ImportError, ValueError):
+            pass  # an estimate is a convenience: never the reason a run fails, nor what hides its error
 
     def _finish(self, best: dict | None, stopped: bool) -> ev.Finished:
         best = best or {"epoch": None, "val_acc": None}
