@@ -14,8 +14,8 @@ from functools import lru_cache
 import torch
 
 from core.errors import InputError
-from core.heap import keep_freed_memory
 from core.training.config import DEVICES, PRECISIONS  # noqa: F401 (re-exported)
+from core.utils.heap import keep_freed_memory
 
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 

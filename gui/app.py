@@ -12,11 +12,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("CatDog Studio")
     app.setOrganizationName("CatDog Studio")
     app.setDesktopFileName("catdog-studio")  # Wayland/X11 taskbars match the window to its icon by this
-    from gui import crash_report
-    from gui.icon import app_icon
     from gui.main_window import MainWindow
-    from gui.menus import THEME_KEY
-    from gui.theme import apply_theme
+    from gui.window import crash_report
+    from gui.window.icon import app_icon
+    from gui.window.menus import THEME_KEY
+    from gui.window.theme import apply_theme
 
     app.setWindowIcon(app_icon())
     window = MainWindow()

@@ -8,32 +8,32 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
-from core import runs
 from core.errors import InputError
 from core.models.registry import ARCHS
+from core.runs import layout as runs
 from core.training import events as ev
-from gui import window_settings
-from gui.close_guard import ask_to_stop
-from gui.data_page import DataPage
-from gui.drop_overlay import DropOverlay
-from gui.drop_routing import PageDropRouter
-from gui.estimator import RunEstimator
-from gui.evaluate_page import EvaluatePage
-from gui.explorer_page import ExplorerPage
-from gui.export_dialog import ExportDialog
-from gui.gc_freeze import freeze_once
-from gui.icon import app_icon
-from gui.menus import build_menus
-from gui.predict_page import PredictPage
-from gui.prediction_flow import PredictionFlow
-from gui.preload import Preloader
-from gui.resume_dialog import ResumeDialog
-from gui.runs_page import RunsPage
-from gui.status import StatusLine
-from gui.tooltips import apply_tooltips
-from gui.train_page import TrainPage
-from gui.weights_prompt import INSTALLED_ALTERNATIVE, ask_missing_weights
-from gui.workers import PredictJob, TrainJob
+from gui.jobs.workers import PredictJob, TrainJob
+from gui.pages.data.page import DataPage
+from gui.pages.evaluate.page import EvaluatePage
+from gui.pages.explore.page import ExplorerPage
+from gui.pages.predict.flow import PredictionFlow
+from gui.pages.predict.page import PredictPage
+from gui.pages.predict.submission_dialog import ExportDialog
+from gui.pages.runs.page import RunsPage
+from gui.pages.runs.resume_dialog import ResumeDialog
+from gui.pages.train.estimator import RunEstimator
+from gui.pages.train.page import TrainPage
+from gui.pages.train.weights_prompt import INSTALLED_ALTERNATIVE, ask_missing_weights
+from gui.window import settings as window_settings
+from gui.window.close_guard import ask_to_stop
+from gui.window.drop_overlay import DropOverlay
+from gui.window.drop_routing import PageDropRouter
+from gui.window.gc_freeze import freeze_once
+from gui.window.icon import app_icon
+from gui.window.menus import build_menus
+from gui.window.preload import Preloader
+from gui.window.status import StatusLine
+from gui.window.tooltips import apply_tooltips
 
 
 class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):

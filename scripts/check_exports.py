@@ -23,12 +23,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import runs
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import decode_square
-from core.export_model import export_model
+from core.export.model_file import export_model
+from core.inference.predict import load_run, predict_files
 from core.models.registry import ARCHS, build_model, get_arch
-from core.predict import load_run, predict_files
+from core.runs import layout as runs
 
 TOLERANCE = 1e-4
 CLASSES = ["cat", "dog", "fox"]

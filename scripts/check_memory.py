@@ -1,4 +1,4 @@
-"""Compare core.memory's simulated peak with a real training step's peak memory on this CPU.
+"""Compare core.planning.memory's simulated peak with a real training step's peak memory on this CPU.
 
     python scripts/check_memory.py [ARCH:BATCH:SIZE:PRECISION ...]
 
@@ -6,7 +6,7 @@ Each real measurement runs in a fresh process (Linux): build the model, take one
 step at batch 1 (loads the kernels), free its gradients, then reset the kernel's peak-RSS
 mark (/proc/self/clear_refs) and take two steps as the engine does (channels_last, autocast,
 fused AdamW). Real = peak RSS - RSS before the steps; simulated = the fake-tensor peak less
-the weights; CPU est. = the same with core.memory.CPU_OVERHEAD on activations, as the app shows it.
+the weights; CPU est. = the same with core.planning.memory.CPU_OVERHEAD on activations, as the app shows it.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ print(json.dumps({"extra": extra}))
 
 
 def main() -> int:
-    from core.memory import fmt_bytes, simulate
+    from core.planning.memory import fmt_bytes, simulate
 
     specs = sys.argv[1:] or DEFAULT
     print(f"{'arch':<14} {'batch':>5} {'size':>5} {'prec':>5}  {'simulated':>10} {'CPU est.':>10} {'peak RSS':>10} "

@@ -23,8 +23,8 @@ def main() -> None:
     from core.data.augment import cache_side
     from core.explain.photos import explain_files
     from core.hardware import resolve_device, resolve_precision, setup_backends
+    from core.inference.predict import LoadedModel, load_run
     from core.models.registry import build_model
-    from core.predict import LoadedModel, load_run
 
     if args.model:
         lm = load_run(args.model)

@@ -145,7 +145,7 @@ def main() -> None:
               f"{meter.max_gap * 1000:.0f} ms ({meter.ticks} ticks)")
         window.grab().save(str(args.out / f"predict-{args.size}.png"))
         if args.csv:
-            from core.export import write_submission
+            from core.inference.submission import write_submission
 
             n = write_submission(args.csv, window.predictPage.predictionsTable.predictions,
                                  window.loaded_model.classes)

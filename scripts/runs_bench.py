@@ -32,7 +32,7 @@ def _audit(event: str, args) -> None:
 
 
 def make_runs(root: Path, n: int, epochs: int) -> None:
-    from core import runs
+    from core.runs import layout as runs
 
     archs = ["resnet18", "resnet50", "plain34", "efficientnet_lite0", "lenet"]
     for i in range(n):
@@ -81,8 +81,8 @@ def main() -> int:
     ap.add_argument("--long-epochs", type=int, default=5000, help="epochs per run of the plot test")
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core.cli import main as cli_main
-    from core.run_table import list_rows
+    from core.cli.main import main as cli_main
+    from core.runs.table import list_rows
 
     print(f"CPU: {cpu_name()}, {os.cpu_count()} logical cores; Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +121,7 @@ def main() -> int:
         window.close()
         weights_read = [p for p in listing_opens + OPENED if p.endswith((".safetensors", ".ckpt"))]
         print(f"{args.runs} runs of {args.epochs} epochs each: first call / best of {args.repeat}")
-        for label, (first, best) in (("core.run_table.list_rows", t_core), ("catdog runs --json", t_cli),
+        for label, (first, best) in (("core.runs.table.list_rows", t_core), ("catdog runs --json", t_cli),
                                      ("Runs page refresh (table)", t_page)):
             print(f"  {label:<28} {first * 1000:8.1f} ms / {best * 1000:6.1f} ms")
         print(f"  rows shown in runsTable: {shown}")

@@ -83,7 +83,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2, help="engine epochs; the last one is timed")
     args = ap.parse_args()
     print(f"resnet18, {args.image_size} px, batch {args.batch_size}, {args.data}", flush=True)
-    # The seeds' loop runs first, in a process the engine has not tuned yet (core.heap is applied
+    # The seeds' loop runs first, in a process the engine has not tuned yet (core.utils.heap is applied
     # by the engine's set-up), so it is measured as a plain script would run.
     seed = seed_loop_images_per_s(args.data, args.image_size, args.batch_size, args.seed_batches)
     print(f"seeds' loop (PIL decode + Resize every batch, workers=0, fp32, Adam): {seed:6.1f} images/s", flush=True)

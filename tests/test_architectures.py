@@ -10,7 +10,7 @@ import torch
 import torchvision
 from torch import nn
 
-from core.cli import main as cli_main
+from core.cli.main import main as cli_main
 from core.models.meta import on_meta
 from core.models.pretrained import PretrainedWeightsUnavailable, weights_file
 from core.models.registry import ARCHS, arch_info, build_model

@@ -14,16 +14,16 @@ import pytest
 from conftest import write_flat
 from PIL import Image
 
-from core import runs
-from core.cli import main
+from core.cli.main import main
 from core.errors import InputError
-from core.experiments import EXPERIMENTS, ExperimentQueue, experiment_configs
-from core.run_ops import delete_run, rename_run
-from core.run_plot import COLORS
-from core.run_table import list_rows, read_history, read_row
-from core.training import lock
+from core.runs import layout as runs
+from core.runs import lock
+from core.runs.ops import delete_run, rename_run
+from core.runs.plot import COLORS
+from core.runs.table import list_rows, read_history, read_row
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
+from core.training.experiments import EXPERIMENTS, ExperimentQueue, experiment_configs
 
 
 def fake_run(root: Path, name: str, arch: str = "resnet18", status: str = "finished", epochs: int = 3,
@@ -56,7 +56,7 @@ def _lock(run: Path, pid: int) -> None:
 
 
 def test_file_names_agree_with_core_runs():
-    import core.run_table as rt
+    import core.runs.table as rt
 
     assert (rt.MODEL_FILE, rt.META_FILE, rt.METRICS_FILE, rt.CHECKPOINT_FILE) == \
            (runs.MODEL_FILE, runs.META_FILE, runs.METRICS_FILE, runs.CHECKPOINT_FILE)

@@ -22,9 +22,9 @@ import pytest
 import torch
 from conftest import write_flat
 
-from core import runs
 from core.errors import InputError
-from core.predict import load_run, predict_files
+from core.inference.predict import load_run, predict_files
+from core.runs import layout as runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume
 

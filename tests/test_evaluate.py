@@ -11,9 +11,9 @@ import pytest
 from conftest import draw_sample
 from PIL import Image, ImageDraw
 
-from core import runs
-from core.cli import main
-from core.eval_data import eval_set
+from core.cli.main import main
+from core.inference.eval_sets import eval_set
+from core.runs import layout as runs
 
 CLASSES = ("cat", "dog", "fox")
 

@@ -14,13 +14,13 @@ import torch
 from conftest import write_folders
 from torch import nn
 
-from core import runs
-from core.cli import main as cli_main
+from core.cli.main import main as cli_main
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import decode_square
-from core.export_model import FixedAdaptiveAvgPool2d, export_model
+from core.export.model_file import FixedAdaptiveAvgPool2d, export_model
+from core.inference.predict import load_run, predict_files
 from core.models.registry import build_model, get_arch
-from core.predict import load_run, predict_files
+from core.runs import layout as runs
 
 # its module-scoped fixture is built once: every test of this file runs in one xdist worker
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -133,10 +133,10 @@ def test_cli_export_prints_how_to_use_and_refuses_bad_targets(tmp_path, photos, 
 
 
 def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
-    from core.estimate import Rates
+    from core.planning.duration import Rates
     from gui.main_window import MainWindow
 
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
     run = make_run(tmp_path / "weights", "residual_mini")
     window = MainWindow(weights_dir=tmp_path / "weights")
     qtbot.addWidget(window)

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from conftest import write_test_folder
 
-from core import runs
-from core.cli import main
+from core.cli.main import main
 from core.errors import InputError
-from core.export import (
+from core.inference.predict import Prediction
+from core.inference.submission import (
     check_complete,
     check_csv_target,
     format_submission,
     label_words,
     positive_index,
 )
-from core.predict import Prediction
+from core.runs import layout as runs
 
 
 def fake_run(weights: Path, classes: list[str], name: str = "run") -> Path:
@@ -128,7 +128,7 @@ def umask_027():
 
 
 def test_new_csv_honours_umask_and_replaced_file_keeps_its_mode(tmp_path, umask_027, capsys):
-    from core.export import write_submission
+    from core.inference.submission import write_submission
 
     preds = [Prediction(Path("1.jpg"), [0.2, 0.8])]
     new = tmp_path / "new.csv"
@@ -142,7 +142,7 @@ def test_new_csv_honours_umask_and_replaced_file_keeps_its_mode(tmp_path, umask_
 
 
 def test_csv_path_that_is_a_symlink_is_written_through(tmp_path):
-    from core.export import write_submission
+    from core.inference.submission import write_submission
 
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "sub.csv"
@@ -173,6 +173,6 @@ def test_dangling_and_looping_links_in_test_folder_are_named_and_no_csv(tmp_path
 
 
 def test_umask_is_read_without_changing_it(umask_027):
-    from core.atomic import current_umask
+    from core.utils.atomic import current_umask
 
     assert current_umask() == 0o027 and current_umask() == 0o027

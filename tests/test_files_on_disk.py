@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import runs
-from core.atomic import atomic_path, write_text_atomic
 from core.errors import InputError
-from core.export import format_submission, write_submission
-from core.predict import Prediction
+from core.inference.predict import Prediction
+from core.inference.submission import format_submission, write_submission
+from core.runs import layout as runs
+from core.utils.atomic import atomic_path, write_text_atomic
 
 
 def test_crash_while_writing_keeps_previous_file(tmp_path):

@@ -7,8 +7,8 @@ import weakref
 
 from PySide6.QtCore import QCoreApplication, QEvent
 
-from gui.gc_freeze import freeze_once
 from gui.main_window import MainWindow
+from gui.window.gc_freeze import freeze_once
 
 
 def test_each_stage_freezes_once():

@@ -11,10 +11,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from core import runs
 from core.data.discover import collect_images
-from core.export import format_submission
-from core.predict import load_run, predict_files
+from core.inference.predict import load_run, predict_files
+from core.inference.submission import format_submission
+from core.runs import layout as runs
 from core.training import loop
 from gui.main_window import MainWindow
 
@@ -232,7 +232,7 @@ def test_settings_remembered(qtbot, tmp_path):
 
 def test_the_time_estimate_learns_from_a_finished_run(window, qtbot, tmp_path):
     """Measured on a busy computer, the estimate said minutes; after a run it says what the run took."""
-    from core import estimate
+    from core.planning import duration as estimate
 
     estimate._remember(estimate._key("lenet", 32, 16, "auto", "auto", True), estimate.Rates(0.2, 0.5))
     _configure_tiny_run(window, write_flat(tmp_path / "train", 24), epochs=2)

@@ -9,9 +9,9 @@ from conftest import write_flat
 
 from core.data.augment import cache_side, train_batch
 from core.data.decode import decode_square
-from core.estimate import Rates
-from core.explore import explore
+from core.explore.architecture import explore
 from core.models.stats import complexity_flops
+from core.planning.duration import Rates
 from gui.main_window import MainWindow
 
 WAIT_MS = 60_000
@@ -19,7 +19,7 @@ WAIT_MS = 60_000
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(0.5, 5.0))  # no timing runs here
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(0.5, 5.0))  # no timing runs here
     w = MainWindow(weights_dir=tmp_path / "weights")
     qtbot.addWidget(w)
     w.resize(1280, 800)

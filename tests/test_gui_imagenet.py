@@ -9,8 +9,8 @@ from conftest import write_flat, write_test_folder
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from core import runs
-from core.estimate import Rates
+from core.planning.duration import Rates
+from core.runs import layout as runs
 
 
 def _start_items_enabled(window) -> dict[str, bool]:
@@ -47,7 +47,7 @@ def test_estimate_is_measured_once_then_read_from_the_cache(window, qtbot, tmp_p
 
 
 def test_a_long_run_is_flagged_before_start(window, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(0.5, 5.0))
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(0.5, 5.0))
     window.dataPage.set_folder(str(write_flat(tmp_path / "train", 20)))
     window.archCombo.setCurrentIndex(window.archCombo.findData("resnet18"))
     window.trainPage.startCombo.set_start("scratch")
@@ -94,11 +94,11 @@ def test_imagenet_classes_baseline_classifies_without_a_run(window, qtbot, tmp_p
 def test_a_closed_window_measures_nothing_more(window, qtbot, tmp_path, monkeypatch):
     """Closing waits for the memory job, whose result used to schedule a new estimate: the closed window
     then timed 224 px batches for seconds in the background."""
-    import gui.estimator
+    import gui.pages.train.estimator
 
     started = []
-    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: None)
-    monkeypatch.setattr(gui.estimator, "EstimateJob", lambda *a: started.append(a))
+    monkeypatch.setattr(gui.pages.train.estimator, "cached_rates", lambda *a, **k: None)
+    monkeypatch.setattr(gui.pages.train.estimator, "EstimateJob", lambda *a: started.append(a))
     qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
     window.dataPage.set_folder(str(write_flat(tmp_path / "d", 4, size=32)))
     window._quitting = True

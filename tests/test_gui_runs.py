@@ -9,7 +9,7 @@ from conftest import write_flat
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from core import runs
+from core.runs import layout as runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
 
@@ -64,7 +64,7 @@ def test_closing_while_training_asks_then_stops_and_saves(window, qtbot, tmp_pat
 
 
 def test_an_unexpected_error_is_a_readable_dialog_and_logged(window, qtbot, tmp_path, monkeypatch):
-    from gui import crash_report
+    from gui.window import crash_report
 
     monkeypatch.setenv("CATDOG_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from core import heap
+from core.utils import heap
 
 KEPT = r"""
 import ctypes, sys
 import numpy as np
 if sys.argv[1] == "tuned":
-    from core.heap import keep_freed_memory
+    from core.utils.heap import keep_freed_memory
     assert keep_freed_memory()
 
 class MallInfo2(ctypes.Structure):

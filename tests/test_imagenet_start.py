@@ -9,14 +9,15 @@ import pytest
 import torch
 from conftest import write_flat, write_test_folder
 
-from core import estimate, runs
-from core.cli import main as cli_main
+from core.cli.main import main as cli_main
 from core.data.discover import collect_images
 from core.errors import InputError
+from core.inference.predict import load_run, predict_files
 from core.models import efficientnet_lite
 from core.models.registry import build_model, get_arch
 from core.models.weights_errors import PretrainedWeightsUnavailable
-from core.predict import load_run, predict_files
+from core.planning import duration as estimate
+from core.runs import layout as runs
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
@@ -180,7 +181,7 @@ def test_start_flags(tmp_path):
     assert TrainConfig(data="x", arch="efficientnet_lite2").validate().image_size == 260
     assert TrainConfig(data="x", arch="resnet18").validate().image_size == 224
     assert TrainConfig.from_dict({"arch": "resnet18", "pretrained": True}).weights == "imagenet"
-    from core.cli import build_parser
+    from core.cli.main import build_parser
 
     args = build_parser().parse_args(["train", "d", "--pretrained", "--freeze"])
     assert args.weights == "imagenet" and args.freeze and args.image_size is None

@@ -11,11 +11,11 @@ import json
 import pytest
 from conftest import write_flat
 
-from core import memory
-from core.cli import main as cli_main
-from core.estimate import Rates
+from core.cli.main import main as cli_main
 from core.models.meta import on_meta
 from core.models.registry import arch_info, build_model
+from core.planning import memory
+from core.planning.duration import Rates
 
 
 def test_the_optimizers_state_is_counted_exactly():
@@ -82,7 +82,7 @@ def test_cli_train_says_the_peak_memory_before_training(tmp_path, capsys, monkey
 def test_window_shows_memory_and_warns_when_it_will_not_fit(qtbot, tmp_path, monkeypatch):
     from gui.main_window import MainWindow
 
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
     window = MainWindow(weights_dir=tmp_path / "weights")
     qtbot.addWidget(window)
     window.dataPage.set_folder(str(write_flat(tmp_path / "train", 6)))
@@ -104,7 +104,7 @@ def test_a_simulation_for_settings_left_behind_is_stopped(qtbot, tmp_path, monke
 
     from gui.main_window import MainWindow
 
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test here
     stopped, real = [], memory.simulate
 
     def slow_for_efficientnet(arch, batch_size, image_size, precision="fp32", start="scratch", optimizer="adamw",

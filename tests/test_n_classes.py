@@ -13,9 +13,9 @@ import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
-from core import runs
-from core.cli import main as cli_main
-from core.predict import load_run, predict_files
+from core.cli.main import main as cli_main
+from core.inference.predict import load_run, predict_files
+from core.runs import layout as runs
 
 # its module-scoped fixture is built once: every test of this file runs in one xdist worker
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -114,10 +114,10 @@ def test_ten_classes_train_and_print_the_top_5(tmp_path, capsys):
 
 
 def test_window_trains_ten_classes_and_predicts_three(three, qtbot, tmp_path, monkeypatch):
-    from core.estimate import Rates
+    from core.planning.duration import Rates
     from gui.main_window import MainWindow
 
-    monkeypatch.setattr("gui.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
+    monkeypatch.setattr("gui.pages.train.estimator.cached_rates", lambda *a, **k: Rates(100.0, 200.0))  # no speed test
     run, photos = three
     window = MainWindow(weights_dir=run.parent)
     qtbot.addWidget(window)

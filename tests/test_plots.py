@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtWidgets import QGraphicsItem
 
-from gui.plots import NICE_STEPS, TrainingCurves
+from gui.widgets.plots import NICE_STEPS, TrainingCurves
 
 
 def test_epoch_axis_is_fixed_for_the_run_and_epoch_curves_are_set_once_per_epoch(qtbot):
@@ -61,7 +61,7 @@ def test_the_axes_and_their_grid_are_kept_as_pixmaps(qtbot):
 def test_the_grid_is_drawn_opaque_in_the_colour_a_translucent_line_shows_and_under_the_curves(qtbot):
     from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
-    from gui.grid_axis import opaque_on
+    from gui.widgets.grid_axis import opaque_on
 
     pen = opaque_on(QPen(QColor(51, 51, 51, 63)), QColor("white"))
     assert pen.color().alpha() == 255 and pen.color().red() == round(51 * 63 / 255 + 255 * (1 - 63 / 255))

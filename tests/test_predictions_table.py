@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from core.predict import Prediction
-from gui.predictions_table import MAX_THUMB, PredictionsTable, TableControls
+from core.inference.predict import Prediction
+from gui.pages.predict.table import MAX_THUMB, PredictionsTable, TableControls
 
 
 def _table(qtbot, tmp_path) -> tuple[PredictionsTable, TableControls]:
@@ -79,7 +79,7 @@ def test_double_click_opens_the_photo_large(qtbot, tmp_path):
 
 
 def test_unreadable_photo_in_the_viewer_says_so(qtbot, tmp_path):
-    from gui.photo_viewer import PhotoViewer
+    from gui.widgets.photo_viewer import PhotoViewer
 
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(b"not a jpeg")

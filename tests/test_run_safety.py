@@ -15,10 +15,10 @@ import pytest
 import torch
 from conftest import write_flat
 
-from core import runs
-from core.cli import main as cli_main
+from core.cli.main import main as cli_main
 from core.data import cache as pixel_cache
 from core.errors import InputError
+from core.runs import layout as runs
 from core.training import loop
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from test_cli_runs import _lock, fake_run
 
-from core import runs
+from core.runs import layout as runs
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
 
@@ -65,7 +65,7 @@ def test_rename_and_delete_with_confirmation(window, qtbot, monkeypatch):
     page.refresh()
     _select(page, "first")
     opened = []
-    monkeypatch.setattr("gui.runs_actions.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()))
+    monkeypatch.setattr("gui.pages.runs.actions.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()))
     qtbot.mouseClick(page.openButton, Qt.MouseButton.LeftButton)
     assert opened == [str(root / "first")]
     page.ask_rename()

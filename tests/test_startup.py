@@ -14,7 +14,7 @@ def test_window_module_and_the_command_line_parser_do_not_import_torch():
     """The window opens, and `catdog --help` or a bad flag answers, before PyTorch (seconds) could load."""
     heavy = f"','.join(m for m in {HEAVY!r} if m in sys.modules)"
     code = (f"import sys, gui.main_window, gui.app; print({heavy}); "
-            f"from core.cli import build_parser; build_parser(); print({heavy})")
+            f"from core.cli.main import build_parser; build_parser(); print({heavy})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     window, parser = out.stdout.splitlines()
     assert window == "", f"importing the window imported {window}"
@@ -67,13 +67,13 @@ def test_the_estimate_waits_for_torch_instead_of_importing_it_on_the_gui_thread(
     blocked on Python's import lock and froze the window for ~430 ms."""
     from conftest import write_flat
 
-    import gui.estimator
-    from core.estimate import Rates
+    import gui.pages.train.estimator
+    from core.planning.duration import Rates
 
     qtbot.waitUntil(window.preloader.is_done, timeout=60_000)
     qtbot.wait(2 * window.preloader.POLL_MS)
     read = []
-    monkeypatch.setattr(gui.estimator, "cached_rates", lambda *a, **k: read.append(a) or Rates(100.0, 200.0))
+    monkeypatch.setattr(gui.pages.train.estimator, "cached_rates", lambda *a, **k: read.append(a) or Rates(100.0, 200.0))
     monkeypatch.setattr(window.preloader, "is_done", lambda: False)
     window.dataPage.set_folder(str(write_flat(tmp_path / "train", 8, size=40)))
     window.estimator.update()

@@ -13,8 +13,8 @@ import torch
 from conftest import write_flat
 from safetensors.torch import load_file
 
-from core import runs
 from core.errors import InputError
+from core.runs import layout as runs
 from core.training import events as ev
 from core.training import loop
 from core.training.batches import EpochBatches
@@ -43,7 +43,7 @@ def test_small_model_learns_synthetic_task(tmp_path, flat_data):
 
 def test_a_run_teaches_the_time_estimate_its_real_speed(tmp_path, flat_data):
     """A few batches timed on a busy computer said 1 image/s; the run's own epochs replace that."""
-    from core import estimate
+    from core.planning import duration as estimate
 
     key = estimate._key("lenet", 32, 16, "cpu", "auto", True)
     estimate._remember(key, estimate.Rates(1.0, 2.0))

@@ -7,8 +7,8 @@ from importlib import resources
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gui.menus import THEME_KEY, versions
-from gui.theme import apply_theme, is_dark
+from gui.window.menus import THEME_KEY, versions
+from gui.window.theme import apply_theme, is_dark
 
 
 def _act(window, name):
@@ -96,7 +96,7 @@ def test_icon_ships_as_package_data(window):
 
 
 def test_controls_explain_themselves(window):
-    from gui.tooltips import TIPS
+    from gui.window.tooltips import TIPS
 
     missing = [n for n in TIPS if window.findChild(QWidget, n) is None]
     assert not missing, f"tooltips for controls that do not exist: {missing}"

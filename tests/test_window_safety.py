@@ -85,7 +85,7 @@ def test_export_refused_when_a_photo_was_unreadable(window, qtbot, tmp_path, mon
 def test_export_refused_after_cancel(window, qtbot, tmp_path, monkeypatch):
     _use_model(window, ["cat", "dog"])
     write_test_folder(tmp_path / "many", list(range(1, 301)), size=40)
-    from core import predict
+    from core.inference import predict
 
     real = predict.predict_files
 

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import Signal
 
-from gui.workers import _Job
+from gui.jobs.workers import _Job
 
 
 class SlowRows(_Job):

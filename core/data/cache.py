@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import write_text_atomic
 from core.data.decode import UnreadableImage, decode_square
 from core.data.on_demand import DecodedOnDemand, Discard
-from core.paths import cache_root
-from core.processes import pid_alive
+from core.utils.atomic import write_text_atomic
+from core.utils.paths import cache_root
+from core.utils.processes import pid_alive
 
 ProgressFn = Callable[[int, int], None]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from core.atomic import atomic_path
+from core.utils.atomic import atomic_path
 
 _ANCHORS = np.array([[0, 0, 128], [0, 64, 255], [0, 200, 220], [60, 220, 60], [255, 230, 0], [255, 110, 0],
                      [200, 0, 0]], np.float32)

@@ -21,9 +21,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.atomic import write_text_atomic
 from core.errors import InputError
-from core.paths import cache_root
+from core.utils.atomic import write_text_atomic
+from core.utils.paths import cache_root
 
 if TYPE_CHECKING:
     from torch import nn

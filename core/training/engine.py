@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import runs
 from core.data.augment import cache_side
 from core.errors import InputError
 from core.failures import describe_failure
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
+from core.runs import layout as runs
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.data import prepare_data
@@ -135,7 +135,7 @@ class Trainer:
         """
         if not speeds or cfg.start == "imagenet-frozen" or self.world.active:
             return
-        from core.estimate import learn_from_run
+        from core.planning.duration import learn_from_run
 
         try:
             learn_from_run(cfg.arch, cfg.image_size, cfg.batch_size, device.type, precision,

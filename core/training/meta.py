@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core import runs
 from core.data.augment import cache_side
 from core.models.registry import get_arch
+from core.runs import layout as runs
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
 

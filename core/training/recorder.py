@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import runs
-from core.training.lock import RunLock
+from core.runs import layout as runs
+from core.runs.lock import RunLock
 
 
 class RunRecorder:

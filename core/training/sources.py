@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from core.data.augment import eval_batch
-from core.inference import batch_probs
+from core.inference.forward import batch_probs
 from core.models.heads import backbone_parameters, get_head
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig

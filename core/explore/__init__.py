@@ -1,0 +1,1 @@
+"""Look inside an architecture: its stages, shapes, parameters and FLOPs."""

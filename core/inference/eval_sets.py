@@ -1,0 +1,99 @@
+"""Which labelled photos to evaluate a model on: a folder, or the run's own validation photos.
+
+A run's validation photos are the ones it never trained on, recorded in last.ckpt (see
+core/training/split_record.py). A run without that record is still served when its data
+folder is unchanged (same fingerprint): the seeded split is drawn again from its config.
+Labels come back in the model's class order, whatever the folder's class names look like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.cli.checks import check_folder
+from core.data.classes import match_classes
+from core.data.discover import discover
+from core.errors import InputError
+from core.runs import layout as runs
+
+
+@dataclass
+class EvalSet:
+    samples: list[tuple[Path, int]]  # (photo, class index of the model)
+    description: str  # for a person: where the photos come from
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def labelled_folder(data: str | Path, model_classes: list[str], flag: str = "DATA") -> EvalSet:
+    check_folder(flag, str(data), "evaluation folder")
+    index = discover(data)
+    to_model = match_classes(index.classes, model_classes, str(data))
+    return EvalSet([(s.path, to_model[s.label]) for s in index.samples], index.summary(), list(index.ignored))
+
+
+def _recorded_split(run_dir: Path) -> dict | None:
+    path = run_dir / runs.CHECKPOINT_FILE
+    if not path.is_file():
+        return None
+    import torch
+
+    try:  # mmap: only the small split record is read, not the optimizer state
+        ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
+        return None
+    split = ckpt.get("split") if isinstance(ckpt, dict) else None
+    return split if isinstance(split, dict) and "val" in split else None
+
+
+def _redrawn_split(meta: dict) -> dict | None:
+    """The seeded split again, when the data folder still has exactly the run's photos."""
+    from core.data.split import stratified_split
+    from core.training.split_record import fingerprint, make_record
+
+    cfg, data = meta.get("config") or {}, meta.get("data") or {}
+    root = data.get("root") or cfg.get("data")
+    if not root or cfg.get("val_dir") or not Path(root).is_dir():
+        return None
+    index = discover(root)
+    if data.get("fingerprint") != fingerprint(index.samples, index.classes, index.root):
+        return None
+    train, val = stratified_split([s.label for s in index.samples], float(cfg.get("val_split", 0.2)),
+                                  int(cfg.get("seed", 0)))
+    return make_record(index.samples, train, val, index.classes, index.root)
+
+
+def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
+    """The photos the run validated on (never trained on); missing ones are listed, not fatal."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise InputError(f"{run_dir} has no validation photos of its own: choose a labelled folder")
+    meta = runs.read_meta(run_dir)
+    record = _recorded_split(run_dir) or _redrawn_split(meta)
+    if record is None:
+        raise InputError(f"{run_dir.name} has no recorded validation split (no {runs.CHECKPOINT_FILE}) and its "
+                         "data folder changed or is gone: choose a labelled folder to evaluate on")
+    root = Path((meta.get("data") or {}).get("root") or (meta.get("config") or {}).get("data") or ".")
+    classes = list(record.get("classes") or meta["classes"])
+    to_model = match_classes(classes, model_classes, f"the validation split of {run_dir.name}")
+    samples, gone = [], []
+    for name, label in record["val"]:
+        path = Path(name) if Path(name).is_absolute() else root / name
+        if path.is_file():
+            samples.append((path, to_model[int(label)]))
+        else:
+            gone.append((path, "in the run's validation split but no longer on disk"))
+    if not samples:
+        raise InputError(f"none of the {len(record['val'])} validation photos of {run_dir.name} is still in {root}")
+    return EvalSet(samples, f"{len(samples)} validation photos of {run_dir.name} (never trained on) in {root}", gone)
+
+
+def eval_set(model_path: str, model_classes: list[str], data: str | None = None) -> EvalSet:
+    """``data`` when given, else the run's own validation photos."""
+    if data is not None and str(data).strip():
+        return labelled_folder(data, model_classes)
+    from core.inference.predict import IMAGENET_PREFIX
+
+    if str(model_path).startswith(IMAGENET_PREFIX):
+        raise InputError(f"{model_path} was never trained, so it has no validation photos: choose a labelled folder")
+    return run_validation(runs.run_dir_of(model_path), model_classes)

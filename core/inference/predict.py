@@ -1,0 +1,150 @@
+"""Load a trained run and classify photos exactly as validation saw them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
+from core.data.decode import UnreadableImage, decode_square
+from core.errors import InputError
+from core.hardware import resolve_device, resolve_precision, setup_backends
+from core.inference.forward import batch_probs
+from core.models.registry import build_model, get_arch
+from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
+from core.models.zero_shot import ImageNetCatDog
+from core.runs import layout as runs
+from core.runs.layout import IMAGENET_PREFIX
+
+#: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
+
+
+@dataclass
+class LoadedModel:
+    run_dir: Path
+    meta: dict
+    model: torch.nn.Module
+    device: torch.device
+    precision: str
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.meta["classes"])
+
+    @property
+    def image_size(self) -> int:
+        return int(self.meta["image_size"])
+
+    @property
+    def side(self) -> int:
+        return int(self.meta.get("resize") or cache_side(self.image_size))
+
+
+@dataclass
+class Prediction:
+    path: Path
+    probs: list[float]
+
+    @property
+    def label(self) -> int:
+        return int(np.argmax(self.probs))
+
+    @property
+    def confidence(self) -> float:
+        return float(max(self.probs))
+
+    def top(self, k: int) -> list[int]:
+        """Indices of the k most probable classes, most probable first."""
+        return sorted(range(len(self.probs)), key=lambda i: -self.probs[i])[:k]
+
+
+def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline."""
+    if str(model_path).startswith(IMAGENET_PREFIX):
+        return load_imagenet_baseline(str(model_path)[len(IMAGENET_PREFIX):], device, precision)
+    run_dir = runs.run_dir_of(model_path)
+    meta = runs.read_meta(run_dir)
+    for key in ("arch", "classes", "image_size"):
+        if key not in meta:
+            raise InputError(f"{run_dir / runs.META_FILE} has no {key!r}: not a CatDog Studio run")
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    setup_backends(dev)
+    model = build_model(meta["arch"], len(meta["classes"]))
+    try:
+        model.load_state_dict(runs.load_weights(run_dir))
+    except RuntimeError as exc:
+        raise InputError(f"weights in {run_dir} do not fit a {meta['arch']}: {str(exc).splitlines()[0]}") from None
+    model = model.to(dev, memory_format=torch.channels_last).eval()
+    return LoadedModel(run_dir, meta, model, dev, prec)
+
+
+def load_imagenet_baseline(arch: str, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """ARCH's own ImageNet classifier as a cat/dog model: P(dog) = dog-class mass / (dog + cat mass)."""
+    from core.models.registry import ARCHS
+
+    if arch not in ARCHS or not ARCHS[arch].has_pretrained:
+        with_weights = [k for k, s in ARCHS.items() if s.has_pretrained]
+        raise InputError(f"MODEL {IMAGENET_PREFIX}{arch}: no ImageNet classifier by that name; "
+                         f"choose one of {', '.join(IMAGENET_PREFIX + k for k in with_weights)}")
+    spec = get_arch(arch)
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    setup_backends(dev)
+    model = ImageNetCatDog(spec.imagenet_classifier()).to(dev, memory_format=torch.channels_last).eval()
+    meta = {"arch": arch, "classes": list(ZERO_SHOT_CLASSES), "num_classes": 2, "image_size": spec.image_size,
+            "resize": cache_side(spec.image_size), "start": "imagenet-classes",
+            "normalization": {"mean": list(spec.mean), "std": list(spec.std)}}
+    return LoadedModel(Path(IMAGENET_PREFIX + arch), meta, model, dev, prec)
+
+
+def predict_files(
+    lm: LoadedModel,
+    paths: Sequence[Path],
+    tta: bool = False,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[list[Prediction], np.ndarray], None] | None = None,
+) -> tuple[list[Prediction], list[tuple[Path, str]]]:
+    """Predictions for readable photos, and (file, reason) for the ones that are not.
+
+    ``on_batch(predictions, pixels)`` sees each batch as it is done (the GUI fills its
+    table and thumbnails from it); ``should_stop`` is checked between batches.
+    """
+    norm = lm.meta.get("normalization", {})
+    mean, std = tuple(norm.get("mean", IMAGENET_MEAN)), tuple(norm.get("std", IMAGENET_STD))
+    preds: list[Prediction] = []
+    failures: list[tuple[Path, str]] = []
+
+    def decode(p: Path):
+        try:
+            return decode_square(p, lm.side)
+        except UnreadableImage as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        for start in range(0, len(paths), batch_size):
+            if should_stop and should_stop():
+                break
+            chunk = list(paths[start:start + batch_size])
+            decoded = list(pool.map(decode, chunk))
+            good = [(p, d) for p, d in zip(chunk, decoded) if not isinstance(d, str)]
+            failures += [(p, d) for p, d in zip(chunk, decoded) if isinstance(d, str)]
+            if good:
+                pixels = torch.from_numpy(np.stack([d for _, d in good]))
+                probs = batch_probs(lm.model, eval_batch(pixels, lm.image_size), lm.device, lm.precision, tta,
+                                    mean, std)
+                batch_preds = [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
+                preds += batch_preds
+                if on_batch:
+                    on_batch(batch_preds, pixels.numpy())
+            if progress:
+                progress(min(start + batch_size, len(paths)), len(paths))
+    return preds, failures

@@ -1,0 +1,263 @@
+"""Peak memory of a training run, before it starts: will this batch and size fit on this device?
+
+The training step (forward under autocast, cross-entropy, backward, optimizer step; twice,
+so that the optimizer's state exists) runs on fake tensors (``FakeTensorMode``): shapes and
+dtypes only, no arithmetic, no memory. A dispatch mode adds the bytes of every new storage
+and subtracts them when the storage is freed, so the tracked peak is what the real step
+keeps alive at its worst moment: weights, gradients, optimizer state, saved activations and
+the largest temporaries. A frozen start only runs the backbone without gradients.
+
+Checked against real CPU steps by scripts/check_memory.py (peak RSS in a fresh process):
+activations and temporaries really take about 1.4 times their bytes there (oneDNN buffers,
+malloc arenas), so CPU estimates carry that factor. On CUDA the simulated bytes are shown as they are (not checked
+here: no GPU); not counted there: the caching allocator's rounding and cuDNN workspaces. The
+decoded-photo cache is never counted. Simulating takes a fraction of a second for small
+nets and seconds for the largest, so results are cached on disk; the window simulates on a
+worker thread that it can stop before any layer. No torch import at module import: the window imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import weakref
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from core.utils.atomic import write_text_atomic
+from core.utils.paths import cache_root
+
+#: a real CPU step's peak RSS over the simulated bytes of activations and temporaries (oneDNN buffers,
+#: malloc arenas), measured by scripts/check_memory.py; weights, gradients and optimizer state need none
+CPU_OVERHEAD = 1.4
+FEATURE_BATCH = 64  # core.training.features computes frozen features in batches of 64
+GB = 1024**3
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    peak_bytes: int  # weights + everything the step allocates at its worst moment
+    weights_bytes: int
+    key: str = ""
+    state_bytes: int = 0  # gradients + optimizer state: sized by the parameters, no allocator overhead
+
+    def on_device(self, device_type: str) -> MemoryEstimate:
+        """What the process will really hold: on a CPU, the tensors' bytes plus the measured overhead."""
+        if device_type != "cpu":
+            return self
+        fixed = self.weights_bytes + self.state_bytes
+        activations = max(self.peak_bytes - fixed, 0)
+        return MemoryEstimate(fixed + int(activations * CPU_OVERHEAD), self.weights_bytes, self.key, self.state_bytes)
+
+
+def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
+    from core.models.stats import library_versions
+
+    kind = "frozen" if start == "imagenet-frozen" else "train"
+    half = "16bit" if precision in ("bf16", "fp16") else "fp32"
+    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{library_versions()}"
+
+
+def _file():
+    return cache_root() / "memory.json"
+
+
+def _read_cache() -> dict:
+    try:
+        stored = json.loads(_file().read_text(encoding="utf-8"))
+        return stored if isinstance(stored, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+                    optimizer: str = "adamw") -> MemoryEstimate | None:
+    key = _key(arch, batch_size, image_size, precision, start, optimizer)
+    hit = _read_cache().get(key)
+    return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2])) if hit and len(hit) == 3 else None
+
+
+class Stopped(Exception):
+    """The caller's should_stop said so in the middle of a simulation."""
+
+
+def _tracker():
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class StorageTracker(TorchDispatchMode):
+        """Live bytes of every storage an op creates (views and in-place results share one)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.live = self.peak = 0
+
+        def _free(self, n: int) -> None:
+            self.live -= n
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            for ret, t in zip(func._schema.returns, outs):
+                if isinstance(t, torch.Tensor) and ret.alias_info is None:
+                    storage = t.untyped_storage()  # its Python object lives as long as the storage does
+                    n = storage.nbytes()
+                    self.live += n
+                    weakref.finalize(storage, self._free, n)
+            self.peak = max(self.peak, self.live)
+            return out
+
+    return StorageTracker()
+
+
+def _check(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise Stopped
+
+
+def _stop_points(model, should_stop: Callable[[], bool] | None) -> None:
+    """Check ``should_stop`` before every module's forward: raising inside a dispatch (or in backward,
+    where C++ calls back into Python) would abort the process."""
+    if should_stop is not None:
+        for module in model.modules():
+            module.register_forward_pre_hook(lambda module, inputs: _check(should_stop))
+
+
+def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+             optimizer: str = "adamw", should_stop: Callable[[], bool] | None = None) -> MemoryEstimate:
+    """Run the step on fake tensors and return its peak (no cache)."""
+    import torch
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.nn import functional as F
+
+    from core.models.meta import on_meta
+    from core.models.registry import build_model
+
+    half = precision in ("bf16", "fp16")
+    with on_meta():  # no initialiser runs: GoogLeNet's truncated normal needs values, fake tensors have none
+        model = build_model(arch, 2)
+    with FakeTensorMode(allow_non_fake_inputs=True):  # the meta parameters become fake CPU ones
+        model = model.to_empty(device="cpu")
+        weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        states = 0 if start == "imagenet-frozen" else (2 if optimizer == "sgd" else 3) * param_bytes  # grads + state
+        amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=half)  # CUDA's fp16 takes the same bytes
+        tracker = _tracker()
+        _stop_points(model, should_stop)
+        with tracker:
+            if start == "imagenet-frozen":
+                model.eval()
+                with torch.no_grad(), amp:
+                    model(torch.empty(FEATURE_BATCH, 3, image_size, image_size))
+            else:
+                # fused, as core.training.optim makes them on CPU and CUDA: no per-parameter temporaries
+                opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, fused=True)}.get(
+                    optimizer, lambda p: torch.optim.AdamW(p, lr=1e-3, fused=True))(model.parameters())
+                for _ in range(2):  # the second step has the optimizer's state from the first
+                    x = torch.empty(batch_size, 3, image_size, image_size)
+                    y = torch.zeros(batch_size, dtype=torch.long)
+                    with amp:
+                        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    _check(should_stop)
+                    opt.step()
+                    del x, y, loss
+    key = _key(arch, batch_size, image_size, precision, start, optimizer)
+    return MemoryEstimate(weights + tracker.peak, weights, key, states)
+
+
+def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+             optimizer: str = "adamw", should_stop: Callable[[], bool] | None = None) -> MemoryEstimate:
+    """The cached estimate, or simulate it (seconds) and remember it; raises Stopped if told to stop."""
+    hit = cached_estimate(arch, batch_size, image_size, precision, start, optimizer)
+    if hit is not None:
+        return hit
+    est = simulate(arch, batch_size, image_size, precision, start, optimizer, should_stop)
+    stored = _read_cache()
+    stored[est.key] = [est.peak_bytes, est.weights_bytes, est.state_bytes]
+    try:
+        write_text_atomic(_file(), json.dumps(stored, indent=1))
+    except OSError:
+        pass  # a read-only cache only costs simulating again
+    return est
+
+
+def for_config(cfg) -> tuple[MemoryEstimate, int | None, str]:
+    """(estimate, available bytes, what they are) for a validated TrainConfig on its device."""
+    from core.hardware import resolve_device, resolve_precision
+
+    device = resolve_device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
+    est = estimate(cfg.arch, cfg.batch_size, cfg.image_size, precision, cfg.start, cfg.optimizer).on_device(device.type)
+    available, what = available_bytes(cfg.device)
+    return est, available, what
+
+
+def print_estimate(cfg, out=None) -> None:
+    """The CLI's line before training; a warning on stderr when the run will not fit."""
+    est, available, what = for_config(cfg)
+    text, too_big = describe(est, available, what)
+    print(f"{'warning: ' if too_big else ''}{text} (simulated: {cfg.arch}, batch {cfg.batch_size}, "
+          f"{cfg.image_size} px)", file=sys.stderr if too_big else (out or sys.stdout), flush=True)
+
+
+def available_bytes(device: str = "auto") -> tuple[int | None, str]:
+    """(free bytes, what they are) on the device training would use: CUDA's free memory, else available RAM."""
+    import torch
+
+    from core.hardware import resolve_device
+
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(dev)
+        return int(free), "free on the GPU"
+    return available_ram(), "RAM available"
+
+
+def available_ram() -> int | None:
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:  # Linux: MemAvailable counts the reclaimable page cache, as psutil does
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def describe(est: MemoryEstimate, available: int | None, what: str = "available") -> tuple[str, bool]:
+    """('peak memory about 1.2 GB of 20.5 GB RAM available', too_big)."""
+    text = f"peak memory about {fmt_bytes(est.peak_bytes)}"
+    if available is None:
+        return text, False
+    too_big = est.peak_bytes > available
+    text += f" of {fmt_bytes(available)} {what}"
+    if too_big:
+        text += ": more than this device has; lower the batch size or image size"
+    return text, too_big
+
+
+def fmt_bytes(n: int) -> str:
+    return f"{n / GB:.1f} GB" if n >= 0.95 * GB else f"{n / 1024**2:.0f} MB"
+
+
+def _main(argv: list[str]) -> int:
+    arch, batch, size, precision, start, optimizer = argv
+    est = estimate(arch, int(batch), int(size), precision, start, optimizer)
+    print(json.dumps(asdict(est)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,207 @@
+"""The runs folder as a table: one row per run, read from meta.json and metrics.csv only.
+
+Listing must stay instant with many runs (the Runs page lists 50 in well under a second), so
+nothing here loads weights or checkpoints, and this module imports neither torch nor
+core.runs.layout (which does): the window can list runs before torch has loaded.
+A run whose meta.json says "running" is running only while its training lock is held by a
+live process; otherwise it was interrupted (a crash, a kill) and is shown as "stopped",
+which is what it is: resumable from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import socket
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from core.errors import InputError
+from core.runs.lock import LOCK_FILE
+from core.utils.processes import pid_alive
+
+# the file names of core.runs.layout (kept equal by tests/test_cli_runs.py; core.runs.layout imports torch)
+MODEL_FILE, META_FILE, METRICS_FILE, CHECKPOINT_FILE = "model.safetensors", "meta.json", "metrics.csv", "last.ckpt"
+STATUSES = ("running", "finished", "stopped", "failed")
+START_LABELS = {"scratch": "scratch", "imagenet-frozen": "ImageNet, frozen", "imagenet-finetune": "ImageNet, fine-tune"}
+
+
+@dataclass
+class RunRow:
+    name: str
+    path: str
+    arch: str
+    start: str  # scratch, imagenet-frozen or imagenet-finetune
+    image_size: int
+    epochs: int  # done
+    epochs_planned: int
+    best_val_acc: float | None
+    best_epoch: int | None
+    status: str  # one of STATUSES
+    created: str  # ISO 8601, as meta.json has it
+    bytes: int  # size on disk of the folder's files
+    resumable: bool  # has last.ckpt
+    has_model: bool  # has model.safetensors
+
+    @property
+    def start_label(self) -> str:
+        return START_LABELS.get(self.start, self.start)
+
+    @property
+    def created_label(self) -> str:
+        """The local date and time to the minute, for tables."""
+        try:
+            return datetime.fromisoformat(self.created).astimezone().strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            return self.created or "?"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def lock_owner_alive(run_dir: str | Path) -> bool:
+    """True while a live process (this one included) holds the run's training lock."""
+    try:
+        owner = json.loads((Path(run_dir) / LOCK_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # a lock being written right now, or unreadable: do not treat the run as idle
+    if not isinstance(owner, dict):
+        return True
+    if owner.get("host") not in (None, socket.gethostname()):
+        return True  # another machine's process: we cannot tell, so it counts as training
+    pid = owner.get("pid")
+    return isinstance(pid, int) and pid_alive(pid)
+
+
+def folder_bytes(folder: Path) -> int:
+    """Sum of file sizes under ``folder`` (stat only; links are not followed)."""
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                try:
+                    if e.is_file(follow_symlinks=False):
+                        total += e.stat(follow_symlinks=False).st_size
+                    elif e.is_dir(follow_symlinks=False):
+                        total += folder_bytes(Path(e.path))
+                except OSError:
+                    continue
+    except OSError:
+        pass
+    return total
+
+
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_row(run_dir: str | Path) -> RunRow | None:
+    """One run's row from its meta.json, or None when the folder is not a run."""
+    d = Path(run_dir)
+    try:
+        meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or "arch" not in meta:
+        return None
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    status = str(meta.get("status", "stopped"))
+    if lock_owner_alive(d):
+        status = "running"
+    elif status not in STATUSES or status == "running":
+        status = "stopped"  # interrupted: its lock's owner is gone
+    start = meta.get("start") or ("imagenet-frozen" if config.get("freeze") else
+                                  "imagenet-finetune" if config.get("weights") == "imagenet" else "scratch")
+    created = meta.get("created")
+    if not isinstance(created, str):
+        created = datetime.fromtimestamp((d / META_FILE).stat().st_mtime).astimezone().isoformat(timespec="seconds")
+    return RunRow(name=d.name, path=str(d), arch=str(meta["arch"]), start=str(start),
+                  image_size=_int(meta.get("image_size")), epochs=_int(meta.get("epochs_done")),
+                  epochs_planned=_int(config.get("epochs")), best_val_acc=_float(meta.get("best_val_acc")),
+                  best_epoch=meta.get("best_epoch") if isinstance(meta.get("best_epoch"), int) else None,
+                  status=status, created=created, bytes=folder_bytes(d),
+                  resumable=(d / CHECKPOINT_FILE).is_file(), has_model=(d / MODEL_FILE).is_file())
+
+
+def list_rows(runs_dir: str | Path) -> list[RunRow]:
+    """Every run under ``runs_dir``, newest first; hidden folders (a delete in progress) are skipped."""
+    root = Path(runs_dir).expanduser()
+    if not root.is_dir():
+        return []
+    rows = []
+    for d in root.iterdir():
+        if d.name.startswith(".") or not d.is_dir():
+            continue
+        row = read_row(d)
+        if row is not None:
+            rows.append(row)
+    return sorted(rows, key=lambda r: (r.created, r.name), reverse=True)
+
+
+def check_runs_dir(runs_dir: str | Path) -> Path:
+    root = Path(runs_dir).expanduser()
+    if not root.is_dir():
+        raise InputError(f"{runs_dir}: no such runs folder")
+    return root
+
+
+def check_run(run_dir: str | Path) -> RunRow:
+    """The row of a run given on the command line, or a one-line error naming it."""
+    d = Path(run_dir).expanduser()
+    if d.is_file() and d.name == MODEL_FILE:
+        d = d.parent
+    if not d.is_dir():
+        raise InputError(f"{run_dir}: no such run folder")
+    row = read_row(d)
+    if row is None:
+        raise InputError(f"{run_dir} is not a run folder: its {META_FILE} is missing or unreadable")
+    return row
+
+
+def read_history(run_dir: str | Path) -> list[dict]:
+    """Per-epoch metrics (epoch, train_loss, train_acc, val_loss, val_acc, ...) as floats.
+
+    From metrics.csv; from meta.json's copy when the CSV is missing, unreadable or holds no
+    usable row. Rows that do not parse are left out rather than failing the whole run.
+    """
+    d = Path(run_dir)
+    try:
+        with open(d / METRICS_FILE, encoding="utf-8", newline="") as f:
+            history = _clean_rows(list(csv.DictReader(f)))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        history = []
+    if not history:
+        try:
+            meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+            history = _clean_rows(meta.get("metrics")) if isinstance(meta, dict) else []
+        except (OSError, ValueError):
+            history = []
+    return history
+
+
+def _clean_rows(rows) -> list[dict]:
+    history = []
+    for r in rows if isinstance(rows, list) else []:
+        if not isinstance(r, dict):
+            continue
+        clean = {k: _float(v) for k, v in r.items() if isinstance(k, str)}
+        if clean.get("epoch") is None or not math.isfinite(clean["epoch"]):
+            continue
+        clean["epoch"] = int(clean["epoch"])
+        history.append(clean)
+    return history

@@ -1,0 +1,89 @@
+"""Evaluation and Grad-CAM off the GUI thread, on the queue-drained job adapter of gui/jobs/workers.py.
+
+Torch and the model code load inside ``work()``, on the worker thread. The Grad-CAM job
+keeps a model of its own (never the evaluation's): its hooks must not see another
+thread's forward passes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Signal
+
+from gui.jobs.workers import _Job
+
+#: gallery thumbnails are kept at this many pixels: sharp at 80 logical px on a 2x screen
+THUMB_PX = 160
+#: the Grad-CAM view's photo is decoded at this size (the model's own input is often only 128 px)
+CAM_PX = 640
+
+
+def _thumb(pixels: np.ndarray) -> bytes:
+    """A JPEG of at most THUMB_PX px (about 6 kB: 25,000 photos stay light in memory)."""
+    import io
+
+    from PIL import Image
+
+    im = Image.fromarray(pixels)
+    if im.width > THUMB_PX:
+        im = im.resize((THUMB_PX, THUMB_PX), Image.BILINEAR)
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def same_model(lm, model_path: str) -> bool:
+    return lm is not None and str(lm.run_dir) == str(model_path)
+
+
+class EvalJob(_Job):
+    """Loads the model, finds the labelled photos, classifies them batch by batch."""
+
+    loaded = Signal(object)  # LoadedModel
+    started = Signal(int, str)  # photos to evaluate, where they come from
+    batchReady = Signal(list, list)  # PhotoResults, thumbnails (JPEG bytes)
+    progress = Signal(int, int)
+    finishedWith = Signal(object, list)  # EvalResult, ignored [(path, reason)]
+
+    def __init__(self, model_path: str, data: str | None, model=None) -> None:
+        super().__init__()
+        self.model_path, self.data, self.model = model_path, data, model
+
+    def work(self) -> None:
+        from core.inference.eval_sets import eval_set
+        from core.inference.evaluate import evaluate
+        from core.inference.predict import load_run
+
+        lm = self.model if same_model(self.model, self.model_path) else load_run(self.model_path)
+        self.post("loaded", lm)
+        chosen = eval_set(self.model_path, lm.classes, self.data)
+        self.post("started", len(chosen.samples), chosen.description)
+        result = evaluate(lm, chosen.samples, batch_size=32, progress=lambda d, t: self.post("progress", d, t),
+                          should_stop=self.stop_event.is_set,
+                          on_batch=lambda photos, px: self.post("batchReady", photos, [_thumb(p) for p in px]))
+        self.post("finishedWith", result, chosen.ignored)
+
+
+class CamJob(_Job):
+    """Grad-CAM of every class of one photo at one stage (None: the last convolutional stage)."""
+
+    ready = Signal(object, list, object)  # PhotoCam, stage names, the LoadedModel it used
+
+    def __init__(self, model_path: str, photo: Path, stage: str | None, model=None) -> None:
+        super().__init__()
+        self.model_path, self.photo, self.stage, self.model = model_path, Path(photo), stage, model
+
+    def work(self) -> None:
+        from core.data.decode import decode_square
+        from core.explain.photos import display_crop, explain_pixels
+        from core.explain.stages import conv_stages, short_name
+        from core.inference.predict import load_run
+
+        lm = self.model if same_model(self.model, self.model_path) else load_run(self.model_path)
+        stages = [short_name(s, lm.model) for s in conv_stages(lm.model, lm.image_size)]
+        pixels = decode_square(self.photo, lm.side)[None]
+        cam = explain_pixels(lm, [self.photo], pixels, self.stage if self.stage in stages else None)[0]
+        cam.rgb = display_crop(lm, self.photo, CAM_PX)  # the same region, sharp at the view's size
+        self.post("ready", cam, stages, lm)

@@ -1,0 +1,1 @@
+"""The window's six pages, one folder each: data, train, predict, evaluate, runs, explore."""

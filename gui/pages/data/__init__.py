@@ -1,0 +1,1 @@
+"""Data page: the training folder and what was found in it."""

@@ -1,0 +1,1 @@
+"""Evaluate page: accuracy, the confusion matrix, the worst photos, Grad-CAM."""

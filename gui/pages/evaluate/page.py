@@ -1,0 +1,256 @@
+"""Evaluate page: how good a model is, which photos it gets wrong, and where it looked.
+
+Pick a run (or ``imagenet:ARCH``) and a labelled folder (empty: the run's own validation
+photos); Evaluate runs off the GUI thread with progress and cancel. Then: accuracy, log
+loss, per-class metrics and the confusion matrix; a cell (or "Top losses") fills the
+gallery, worst first; a photo in the gallery shows its Grad-CAM.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.jobs.evaluate import EvalJob
+from gui.pages.evaluate.gallery import Gallery
+from gui.pages.evaluate.model_combo import ModelCombo
+from gui.pages.evaluate.results import ResultsPanel
+from gui.widgets.cam_view import CamView
+from gui.widgets.drop_zone import accept_local_drag, local_paths
+from gui.widgets.sharp_photo import open_large
+
+TOP_LOSSES = 100  # photos in the "top losses" view
+
+
+class EvaluatePage(QWidget):
+    evaluationReady = Signal(int)  # photos evaluated
+
+    def __init__(self, weights_dir: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluatePage")
+        self.setAcceptDrops(True)
+        self.weights_dir = weights_dir
+        self.job: EvalJob | None = None
+        self.result = None
+        self.thumbs: dict = {}
+        self._lm = None
+        self._description = ""
+        self.evalModelCombo = ModelCombo("evalModelCombo")
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(lambda: self.evalModelCombo.refresh(self.weights_dir))
+        self.evalDataEdit = QLineEdit()
+        self.evalDataEdit.setObjectName("evalDataEdit")
+        self.evalDataEdit.setPlaceholderText("empty: the run's own validation photos (never trained on)")
+        self.evalDataEdit.setToolTip("A labelled folder (cat.1.jpg names, or one sub-folder per class); "
+                                     "leave empty to use the validation photos the run held out")
+        browse = QPushButton("Folder…")
+        browse.clicked.connect(self._browse)
+        self.evaluateButton = QPushButton("Evaluate")
+        self.evaluateButton.setObjectName("evaluateButton")
+        self.evaluateButton.setDefault(True)
+        self.evaluateButton.clicked.connect(self.start)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cancelEvalButton")
+        self.cancelButton.setEnabled(False)
+        self.cancelButton.clicked.connect(self.cancel)
+        self.evalProgress = QProgressBar()
+        self.evalProgress.setObjectName("evalProgress")
+        self.evalProgress.setFormat("No photos being evaluated")  # idle: not "0 / 100 photos"
+        self.evalProgress.setRange(0, 1)
+        self.evalProgress.setValue(0)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model:"))
+        top.addWidget(self.evalModelCombo, 3)
+        top.addWidget(refresh)
+        top.addWidget(QLabel("Photos:"))
+        top.addWidget(self.evalDataEdit, 3)
+        top.addWidget(browse)
+        run = QHBoxLayout()
+        run.addWidget(self.evaluateButton)
+        run.addWidget(self.evalProgress, 1)
+        run.addWidget(self.cancelButton)
+
+        self.results = ResultsPanel()
+        self.confusionMatrix = self.results.confusionMatrix
+        self.results.cellChosen.connect(self.show_cell)
+        self.topLossesButton = QPushButton("Top losses")
+        self.topLossesButton.setObjectName("topLossesButton")
+        self.topLossesButton.setToolTip(f"The {TOP_LOSSES} photos the model got most wrong, whatever their cell")
+        self.topLossesButton.setEnabled(False)
+        self.topLossesButton.clicked.connect(self.show_top_losses)
+        self.galleryLabel = QLabel("Photos appear here.")
+        self.galleryLabel.setWordWrap(True)
+        self.galleryList = Gallery()
+        self.galleryList.photoChosen.connect(self._explain)
+        self.galleryList.photoOpened.connect(lambda p: open_large(p.path, self._caption(p), self))
+        self.camView = CamView(self.evalModelCombo.currentData)
+        self.camView.openButton.setToolTip("Open the whole photo in a window")
+        gallery_head = QHBoxLayout()
+        gallery_head.addWidget(self.galleryLabel, 1)
+        gallery_head.addWidget(self.topLossesButton)
+        middle = QWidget()
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        mid.addLayout(gallery_head)
+        mid.addWidget(self.galleryList, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("evalSplitter")
+        split.setChildrenCollapsible(False)
+        for w, stretch in ((self.results, 3), (middle, 4), (self.camView, 3)):
+            split.addWidget(w)
+            split.setStretchFactor(split.count() - 1, stretch)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(run)
+        layout.addWidget(split, 1)
+        self.evalModelCombo.refresh(weights_dir)
+
+    # -- choosing ----------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.busy():
+            self.evalModelCombo.refresh(self.weights_dir)  # runs trained since the page was last seen
+
+    # a folder dropped here is the photos to evaluate on (never the training data); a photo gets its Grad-CAM
+    def dragEnterEvent(self, event) -> None:
+        accept_local_drag(event)
+
+    def dropEvent(self, event) -> None:
+        paths = local_paths(event)
+        folders = [p for p in paths if p.is_dir()]
+        photos = [p for p in paths if p.is_file()]
+        if folders or photos:
+            event.acceptProposedAction()
+        if folders:
+            self.evalDataEdit.setText(str(folders[0]))
+        elif photos:
+            self.camView.show_photo(photos[0], "dropped photo")
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Labelled photos to evaluate on", self.evalDataEdit.text())
+        if folder:
+            self.evalDataEdit.setText(folder)
+
+    def _error(self, title: str, text: str) -> None:
+        """The window's readable, non-blocking message (and status line) when there is one."""
+        show = getattr(self.window(), "show_error", None)
+        if show is not None:
+            show(title, text, "evaluate")
+        else:
+            QMessageBox.warning(self, title, text)
+
+    def busy(self) -> bool:
+        return self.job is not None and self.job.is_running()
+
+    # -- running -----------------------------------------------------------------------
+    def start(self) -> None:
+        model = self.evalModelCombo.currentData()
+        if self.busy() or not model:
+            if not model:
+                self._error("No model", "Train a model first, or choose the ImageNet baseline.")
+            return
+        data = self.evalDataEdit.text().strip() or None
+        self.result, self.thumbs = None, {}
+        self.galleryList.show_photos([], [], {})
+        self.camView.clear()
+        self.results.clear("Loading the model…")
+        self._set_busy(True)
+        self.job = EvalJob(model, data, self._lm)
+        self.job.loaded.connect(self._loaded)
+        self.job.started.connect(self._started)
+        self.job.batchReady.connect(lambda photos, thumbs: self.thumbs.update(
+            (p.path, t) for p, t in zip(photos, thumbs)))
+        self.job.progress.connect(lambda d, t: self.evalProgress.setValue(d))
+        self.job.finishedWith.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.job.done.connect(self._done)
+        self.job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+            self.cancelButton.setEnabled(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.evaluateButton.setEnabled(not busy)
+        self.cancelButton.setEnabled(busy)
+        self.evalModelCombo.setEnabled(not busy)
+        self.topLossesButton.setEnabled(not busy and self.result is not None)
+
+    def _loaded(self, lm) -> None:
+        self._lm = lm
+
+    def _started(self, total: int, description: str) -> None:
+        self._description = description
+        self.evalProgress.setRange(0, max(total, 1))
+        self.evalProgress.setFormat("%v / %m photos")
+        self.evalProgress.setValue(0)
+        self.results.clear(f"Evaluating {description}…")
+
+    def _failed(self, message: str) -> None:
+        self.results.clear(f"Nothing evaluated: {message}")
+        self._error("Evaluation failed", message)
+
+    def _finished(self, result, ignored: list) -> None:
+        self.result = result
+        skipped = result.failures + ignored
+        extra = f" · skipped {len(skipped)} (unreadable or gone)" if skipped else ""
+        extra += " · <b>cancelled</b>: only the photos done so far" if result.cancelled else ""
+        if result.photos:
+            self.results.show_report(result.report(), self._description, extra)
+            # after the numbers are painted (no long freeze), unless a cell was chosen meanwhile
+            QTimer.singleShot(0, lambda: None if self.galleryList.photos else self.show_top_losses())
+        else:
+            self.results.clear(f"No photo evaluated{extra}.")
+
+    def _done(self) -> None:
+        job, self.job = self.job, None
+        if job is not None:
+            job.wait()
+        self._set_busy(False)
+        self.evaluationReady.emit(len(self.result.photos) if self.result is not None else 0)
+
+    # -- looking at photos -------------------------------------------------------------------
+    def show_cell(self, true: int, predicted: int) -> None:
+        if self.result is None:
+            return
+        classes = self.result.classes
+        photos = self.result.cell(true, predicted)
+        what = "correct" if true == predicted else "wrong"
+        self.galleryLabel.setText(f"<b>{len(photos)}</b> {classes[true]} photo(s) predicted "
+                                  f"<b>{classes[predicted]}</b> ({what}), the worst first")
+        self.galleryList.show_photos(photos, classes, self.thumbs)
+
+    def show_top_losses(self) -> None:
+        if self.result is None:
+            return
+        photos = self.result.by_loss()[:TOP_LOSSES]
+        self.galleryLabel.setText(f"Top losses: the <b>{len(photos)}</b> photo(s) the model got most wrong "
+                                  f"(of {len(self.result.photos)})")
+        self.confusionMatrix.clearSelection()
+        self.galleryList.show_photos(photos, self.result.classes, self.thumbs)
+
+    def _caption(self, p) -> str:
+        c = self.result.classes
+        return f"true class {c[p.true]}, loss {p.loss:.2f}"
+
+    def _explain(self, photo) -> None:
+        self.camView.show_photo(photo.path, self._caption(photo))
+
+    def shutdown(self) -> None:
+        """Closing the window: stop the evaluation and the Grad-CAM, wait for them."""
+        self.camView.shutdown()
+        if self.busy():
+            self.job.stop()
+            self.job.finish_now()

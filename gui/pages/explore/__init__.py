@@ -1,0 +1,1 @@
+"""Explore page: an architecture's stages, or two side by side."""

@@ -1,0 +1,1 @@
+"""Predict page: classify photos, read the table, write the submission CSV."""

@@ -1,0 +1,93 @@
+"""Classifying photos and writing the submission CSV, as the window does it (a MainWindow mixin).
+
+Kept out of main_window.py so that each file reads alone; the methods stay on the window
+(``window.predict_paths``, ``window.export_csv``...) because the pages, menus and tests call them there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.data.discover import collect_images
+from core.errors import InputError
+from gui.jobs.workers import PredictJob
+from gui.pages.predict.submission_dialog import ExportDialog
+
+
+class PredictionFlow:
+    """Needs on the host: predictPage, statusLine, settings, predictionsReady, show_error, loaded_model,
+    predict_job, export_dialog (set to None in the host's __init__)."""
+
+    # -- prediction ------------------------------------------------------------------
+    def predict_paths(self, paths: list) -> None:
+        if self.predict_job is not None and self.predict_job.is_running():
+            return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.",
+                                   "busy")
+        model = self.predictPage.model_path()
+        if not model:
+            return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
+                                   f"{self.weights_dir} and press Refresh.", "predict")
+        try:
+            files = collect_images(paths)
+        except InputError as exc:
+            return self.show_error("Cannot classify", str(exc), "predict")
+        if not files:
+            return self.show_error("No photos", "No image files in what was dropped.", "predict")
+        self.statusLine.clear_error("predict", "export")
+        self.tabs.setCurrentWidget(self.predictPage)
+        self.predictPage.set_busy(True, len(files), files)
+        job = PredictJob(model, files, self.loaded_model, screen_ratio=self.devicePixelRatioF())
+        job.loaded.connect(self._model_loaded)
+        job.batchReady.connect(self._prediction_batch)
+        job.progress.connect(self._prediction_progress)
+        job.finishedWith.connect(self._predictions_done)
+        job.failed.connect(self._prediction_failed)
+        job.done.connect(self._predict_job_done)
+        self.predict_job = job
+        job.start()
+
+    def _model_loaded(self, lm) -> None:
+        self.loaded_model = lm
+
+    def _prediction_batch(self, preds: list, thumbs: list) -> None:
+        self.predictPage.predictionsTable.add_predictions(preds, thumbs, self.loaded_model.classes)
+
+    def _prediction_progress(self, done: int, total: int) -> None:
+        self.predictPage.predictProgress.setValue(done)
+
+    def _prediction_failed(self, message: str) -> None:
+        self.show_error("Prediction failed", message, "predict")
+
+    def cancel_prediction(self) -> None:
+        if self.predict_job is not None:
+            self.predict_job.stop()
+
+    def _predictions_done(self, preds: list, failures: list) -> None:
+        cancelled = self.predict_job is not None and self.predict_job.stop_event.is_set()
+        self.predictPage.show_summary(preds, failures, self.loaded_model.classes, cancelled)
+
+    def _predict_job_done(self) -> None:
+        job, self.predict_job = self.predict_job, None
+        if job is not None:
+            job.wait()
+        self.predictPage.set_busy(False)
+        self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
+        self.predictPage.exportCsvButton.setEnabled(bool(self.predictPage.predictionsTable.predictions))
+        self.predictionsReady.emit(self.predictPage.predictionsTable.rowCount())
+
+    def export_csv(self) -> None:
+        preds = self.predictPage.predictionsTable.predictions
+        if not preds:
+            return
+        start = self.settings.value("exportDir", "")
+        page = self.predictPage
+        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "",
+                                          classes=self.loaded_model.classes, failures=page.failures,
+                                          cancelled=page.cancelled, inputs=page.inputs)
+        self.export_dialog.accepted.connect(self._exported)
+        self.export_dialog.open()
+
+    def _exported(self) -> None:
+        path = self.export_dialog.written_path
+        self.settings.setValue("exportDir", str(Path(path).parent))
+        self.statusLine.info(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}")

@@ -1,0 +1,159 @@
+"""Export the submission CSV: pick the format, see the first rows, choose the file, write atomically.
+
+The rules are core's (core/inference/submission.py), shared with ``catdog predict --csv``: the class named
+dog is 1 and cat is 0 (said in words here), any other class set needs the user to pick the
+class that is 1, all rows or no file, never onto an input photo, ``.csv`` added to a bare name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
+
+from core.errors import InputError
+from core.inference.submission import (
+    FORMATS,
+    check_complete,
+    check_csv_target,
+    format_submission,
+    label_words,
+    positive_index,
+    write_submission,
+)
+
+FORMAT_HELP = {
+    "competition": "id,label with label 0 or 1 (the 猫狗大战 submission)",
+    "noheader": "the same rows without the header line",
+    "proba": "id,label with label = probability of the class that is 1, clipped to [0.005, 0.995] "
+             "(Kaggle Redux, log loss)",
+}
+PREVIEW_ROWS = 8
+
+
+def with_csv_suffix(path: str) -> str:
+    """'submission' -> 'submission.csv'; a name that already ends in .csv is kept."""
+    return path if Path(path).suffix.lower() == ".csv" else path + ".csv"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, predictions: list, parent=None, start_dir: str = "", *, classes: list[str],
+                 failures: list | None = None, cancelled: bool = False, inputs: list | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export submission CSV")
+        self.predictions = predictions
+        self.classes = list(classes)  # the model's: which one is 1 is decided by name, never by index
+        self.failures = list(failures or [])
+        self.cancelled = cancelled
+        self.inputs = [Path(p) for p in (inputs or [p.path for p in predictions])]
+        self.start_dir = start_dir
+        self.written_path: str | None = None
+        self.error: str | None = None
+        self.formatCombo = QComboBox()
+        self.formatCombo.setObjectName("formatCombo")
+        for f in FORMATS:
+            self.formatCombo.addItem(f, f)
+        self.positiveCombo = QComboBox()
+        self.positiveCombo.setObjectName("positiveClassCombo")
+        try:
+            default = positive_index(self.classes)
+        except InputError:
+            default = -1  # not one cat and one dog class: the user must say which class is 1
+        self.positiveCombo.setPlaceholderText("Choose the class written as 1")
+        for c in self.classes:
+            self.positiveCombo.addItem(c, c)
+        self.positiveCombo.setCurrentIndex(default)
+        self.labelMeaning = QLabel()
+        self.labelMeaning.setObjectName("labelMeaningLabel")
+        self.formatHelp = QLabel()
+        self.formatHelp.setWordWrap(True)
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("csvPreview")
+        self.preview.setReadOnly(True)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.saveButton = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.saveButton.setText("Save as…")
+        self.saveButton.setObjectName("saveCsvButton")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Format:", self.formatCombo)
+        form.addRow("", self.formatHelp)
+        form.addRow("Label 1 is:", self.positiveCombo)
+        form.addRow("", self.labelMeaning)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows of {len(predictions)}):"))
+        layout.addWidget(self.preview)
+        layout.addWidget(self.buttons)
+        self.formatCombo.currentIndexChanged.connect(self._update_preview)
+        self.positiveCombo.currentIndexChanged.connect(self._update_preview)
+        self.resize(560, 420)
+        self._update_preview()
+
+    def fmt(self) -> str:
+        return self.formatCombo.currentData()
+
+    def positive_class(self) -> str | None:
+        return self.positiveCombo.currentData()
+
+    def _check(self) -> str:
+        """The CSV text, or InputError saying why it cannot be exported."""
+        check_complete(len(self.predictions), self.failures, self.cancelled)
+        if self.positive_class() is None:
+            positive_index(self.classes)  # raises, naming the classes
+        return format_submission(self.predictions, self.classes, self.fmt(), self.positive_class())
+
+    def _update_preview(self) -> None:
+        self.formatHelp.setText(FORMAT_HELP[self.fmt()])
+        k = self.positiveCombo.currentIndex()
+        self.labelMeaning.setText(label_words(self.classes, k) if k >= 0 else "")
+        try:
+            text = self._check()
+        except InputError as exc:
+            self.preview.setPlainText(f"Cannot export: {exc}".replace("--positive-class NAME", "'Label 1 is'"))
+            self.saveButton.setEnabled(False)
+            return
+        lines = text.splitlines()
+        keep = PREVIEW_ROWS + (0 if self.fmt() == "noheader" else 1)
+        more = f"\n… {len(lines) - keep} more rows" if len(lines) > keep else ""
+        self.preview.setPlainText("\n".join(lines[:keep]) + more)
+        self.saveButton.setEnabled(True)
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        box = QMessageBox(QMessageBox.Icon.Critical, "Export failed", message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("exportErrorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # non-blocking; the dialog stays open to choose another file
+
+    def save(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save submission CSV", self.start_dir or "submission.csv",
+                                                "CSV files (*.csv)")
+        if not chosen:
+            return
+        path = with_csv_suffix(chosen)
+        try:
+            self._check()
+            if path != chosen and Path(path).exists():
+                raise InputError(f"{path} already exists: choose it by its full name to replace it")
+            check_csv_target(path, self.inputs, flag="")
+            write_submission(path, self.predictions, self.classes, self.fmt(), self.positive_class())
+        except InputError as exc:
+            return self._fail(str(exc))
+        self.written_path = path
+        self.accept()

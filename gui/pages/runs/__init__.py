@@ -1,0 +1,1 @@
+"""Runs page: every run folder, its actions, experiments and the curves compared."""

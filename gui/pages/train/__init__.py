@@ -1,0 +1,1 @@
+"""Train page: architecture, settings, estimates, Start/Stop, live curves."""

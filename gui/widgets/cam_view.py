@@ -1,0 +1,154 @@
+"""Grad-CAM of one photo: the heat map over the photo, per class and per stage, computed off the GUI thread.
+
+Used on the Evaluate page (``camView``) and the Predict page. Changing the class only
+repaints (every class's map comes back at once); changing the stage asks again. One job
+at a time: a newer request waits and replaces any older waiting one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from core.explain.overlay import blend
+from gui.jobs.evaluate import CamJob
+from gui.widgets.sharp_photo import open_large, sharp_pixmap
+
+
+class CamView(QWidget):
+    camReady = Signal(str)  # the photo whose Grad-CAM is shown
+    failed = Signal(str)
+
+    def __init__(self, model_path: Callable[[], str | None], name: str = "camView", parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.model_path = model_path
+        self.job: CamJob | None = None
+        self._pending: tuple | None = None
+        self._lm = None  # the CAM's own model, reused while the model choice stays the same
+        self.cam = None
+        self.caption = ""
+        self.title = QLabel("Grad-CAM: choose a photo to see where the model looks.")
+        self.title.setWordWrap(True)
+        self.image = QLabel()
+        self.image.setObjectName(name + "Image")
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(160, 160)
+        self.image.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.classCombo = QComboBox()
+        self.classCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.classCombo.setToolTip("Which class's evidence to show")
+        self.classCombo.currentIndexChanged.connect(lambda _: self._paint())
+        self.stageCombo = QComboBox()
+        self.stageCombo.setMinimumContentsLength(8)
+        self.stageCombo.setToolTip("The layer Grad-CAM explains: late stages are coarse but about the class, "
+                                   "early ones sharp but about edges and colours")
+        self.stageCombo.activated.connect(lambda _: self._ask_again())
+        self.openButton = QPushButton("Open photo")
+        self.openButton.setEnabled(False)
+        self.openButton.clicked.connect(self.open_photo)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Class:"))
+        row.addWidget(self.classCombo, 1)
+        row.addWidget(QLabel("Stage:"))
+        row.addWidget(self.stageCombo, 1)
+        row.addWidget(self.openButton)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.image, 1)
+        layout.addLayout(row)
+
+    def show_photo(self, path: Path, caption: str = "") -> None:
+        """Explain ``path`` with the chosen model at the chosen stage (default: the last one)."""
+        model = self.model_path()
+        if not model:
+            return
+        self._pending = (model, Path(path), self.stageCombo.currentText() or None, caption)
+        self.title.setText(f"Grad-CAM of {Path(path).name}: computing…")
+        self._start_next()
+
+    def _ask_again(self) -> None:
+        if self.cam is not None:
+            self.show_photo(self.cam.path, self.caption)
+
+    def _start_next(self) -> None:
+        if self._pending is None or (self.job is not None and self.job.is_running()):
+            return
+        model, path, stage, caption = self._pending
+        self._pending = None
+        if self._lm is not None and str(self._lm.run_dir) != model:
+            self._lm = None  # another model: its stages differ
+        self.job = CamJob(model, path, stage, self._lm)
+        self.job.ready.connect(lambda cam, stages, lm: self._show(cam, stages, lm, caption))
+        self.job.failed.connect(self._failed)
+        self.job.done.connect(self._start_next)
+        self.job.start()
+
+    def _failed(self, message: str) -> None:
+        self.title.setText(f"No Grad-CAM: {message}")
+        self.failed.emit(message)
+
+    def _show(self, cam, stages: list[str], lm, caption: str) -> None:
+        classes = lm.classes
+        self.stageCombo.blockSignals(True)
+        self.stageCombo.clear()
+        self.stageCombo.addItems(stages)
+        self.stageCombo.setCurrentText(cam.stage)
+        self.stageCombo.blockSignals(False)
+        same_photo = self.cam is not None and self.cam.path == cam.path
+        keep = self.classCombo.currentData() if same_photo else None
+        self.classCombo.blockSignals(True)
+        self.classCombo.clear()
+        for k, name in enumerate(classes):
+            note = " (predicted)" if k == cam.predicted else ""
+            self.classCombo.addItem(f"{name} {cam.probs[k]:.0%}{note}", k)
+        self.classCombo.setCurrentIndex(keep if keep is not None and keep < len(classes) else cam.predicted)
+        self.classCombo.blockSignals(False)
+        self._lm, self.cam, self.caption = lm, cam, caption
+        self.openButton.setEnabled(True)
+        self._paint()
+        self.camReady.emit(str(cam.path))
+
+    def _paint(self) -> None:
+        if self.cam is None or self.classCombo.count() == 0:
+            return
+        k = self.classCombo.currentData()
+        names = self._lm.classes
+        self.title.setText(f"<b>{self.cam.path.name}</b>: predicted <b>{names[self.cam.predicted]}</b> "
+                           f"{self.cam.probs[self.cam.predicted]:.1%}{' · ' + self.caption if self.caption else ''}"
+                           f"<br>Evidence for <b>{names[k]}</b> (red: most) at stage {self.cam.stage}")
+        side = max(64, min(self.image.width(), self.image.height()) - 4)
+        self.image.setPixmap(sharp_pixmap(blend(self.cam.rgb, self.cam.maps[k]), side, self.devicePixelRatioF()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.window().installEventFilter(self)  # closing the window waits for a Grad-CAM in progress
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Close and watched is self.window():
+            self.shutdown()
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._paint()
+
+    def open_photo(self) -> None:
+        if self.cam is not None:
+            self._dialog = open_large(self.cam.path, self.caption, self)
+
+    def clear(self) -> None:
+        self.cam = None
+        self.image.clear()
+        self.openButton.setEnabled(False)
+        self.title.setText("Grad-CAM: choose a photo to see where the model looks.")
+
+    def shutdown(self) -> None:
+        self._pending = None
+        if self.job is not None and self.job.is_running():
+            self.job.stop()
+            self.job.finish_now()

@@ -1,0 +1,1 @@
+"""The window's frame: menus, status line, theme, settings, drops, crash report, start-up preload."""
