@@ -10,23 +10,29 @@ from __future__ import annotations
 import contextlib
 import platform
 from functools import lru_cache
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.errors import InputError
-from core.training.config import DEVICES, PRECISIONS  # noqa: F401 (re-exported)
 from core.utils.heap import keep_freed_memory
 
-_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+if TYPE_CHECKING:  # torch loads in the functions: the command line takes its flags' choices from here at once
+    import torch
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 def _mps_available() -> bool:
+    import torch
+
     return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
 
 
 def resolve_device(name: str = "auto") -> torch.device:
     if name not in DEVICES:
         raise InputError(f"--device {name}: choose one of {', '.join(DEVICES)}")
+    import torch
+
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -67,11 +73,15 @@ def autocast(device: torch.device, precision: str):
     """The autocast context for a forward pass (a no-op in fp32)."""
     if precision == "fp32":
         return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=_DTYPES[precision])
+    import torch
+
+    return torch.autocast(device.type, dtype={"bf16": torch.bfloat16, "fp16": torch.float16}[precision])
 
 
 def device_label(device: torch.device, precision: str) -> str:
     """'CPU · bf16', 'CUDA · NVIDIA GeForce RTX 3060 · fp16', 'MPS · fp32'."""
+    import torch
+
     parts = [device.type.upper()]
     if device.type == "cuda":
         parts.append(torch.cuda.get_device_name(device))
@@ -85,4 +95,6 @@ def setup_backends(device: torch.device) -> None:
     if device.type == "cpu":
         keep_freed_memory()
     if device.type == "cuda":
+        import torch
+
         torch.backends.cudnn.benchmark = True

@@ -28,7 +28,8 @@ from core.data.decode import decode_square
 from core.export.model_file import export_model
 from core.inference.predict import load_run, predict_files
 from core.models.registry import ARCHS, build_model, get_arch
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import write_meta
 
 TOLERANCE = 1e-4
 CLASSES = ["cat", "dog", "fox"]
@@ -45,9 +46,9 @@ def make_run(root: Path, arch: str, size: int) -> Path:
         head.bias.mul_(2 / spread)
     run = root / arch
     run.mkdir()
-    runs.save_model(run, model)
+    store.save_model(run, model)
     spec = get_arch(arch)
-    runs.write_meta(run, {"arch": arch, "classes": CLASSES, "num_classes": len(CLASSES), "image_size": size,
+    write_meta(run, {"arch": arch, "classes": CLASSES, "num_classes": len(CLASSES), "image_size": size,
                           "resize": cache_side(size), "status": "finished",
                           "normalization": {"mean": list(spec.mean), "std": list(spec.std)}})
     return run

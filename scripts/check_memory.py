@@ -59,7 +59,8 @@ print(json.dumps({"extra": extra}))
 
 
 def main() -> int:
-    from core.planning.memory import fmt_bytes, simulate
+    from core.planning.memory import simulate
+    from core.utils.formatting import format_bytes
 
     specs = sys.argv[1:] or DEFAULT
     print(f"{'arch':<14} {'batch':>5} {'size':>5} {'prec':>5}  {'simulated':>10} {'CPU est.':>10} {'peak RSS':>10} "
@@ -75,8 +76,8 @@ def main() -> int:
         real = json.loads(done.stdout.strip().splitlines()[-1])
         sim = est.peak_bytes - est.weights_bytes
         cpu = est.on_device("cpu").peak_bytes - est.weights_bytes
-        print(f"{arch:<14} {batch:>5} {size:>5} {precision:>5}  {fmt_bytes(sim):>10} {fmt_bytes(cpu):>10} "
-              f"{fmt_bytes(real['extra']):>10} {cpu / real['extra']:>8.2f}  {fmt_bytes(est.weights_bytes)}", flush=True)
+        print(f"{arch:<14} {batch:>5} {size:>5} {precision:>5}  {format_bytes(sim):>10} {format_bytes(cpu):>10} "
+              f"{format_bytes(real['extra']):>10} {cpu / real['extra']:>8.2f}  {format_bytes(est.weights_bytes)}", flush=True)
     return 0
 
 

@@ -32,7 +32,7 @@ def _audit(event: str, args) -> None:
 
 
 def make_runs(root: Path, n: int, epochs: int) -> None:
-    from core.runs import layout as runs
+    from core.runs import layout, store
 
     archs = ["resnet18", "resnet50", "plain34", "efficientnet_lite0", "lenet"]
     for i in range(n):
@@ -46,9 +46,9 @@ def make_runs(root: Path, n: int, epochs: int) -> None:
                 "metrics": history, "best_epoch": epochs, "best_val_acc": history[-1]["val_acc"],
                 "status": "finished", "created": f"2026-01-01T10:{i % 60:02d}:00+00:00",
                 "classes": ["cat", "dog"], "skipped": [], "warnings": []}
-        (d / runs.META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        runs.write_metrics(d, history)
-        for name, size in ((runs.MODEL_FILE, 45_000_000), (runs.CHECKPOINT_FILE, 135_000_000)):
+        (d / layout.META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        store.write_metrics(d, history)
+        for name, size in ((layout.MODEL_FILE, 45_000_000), (layout.CHECKPOINT_FILE, 135_000_000)):
             with open(d / name, "wb") as f:
                 f.truncate(size)  # sparse: the size a real file has, no disk space
 
@@ -81,7 +81,7 @@ def main() -> int:
     ap.add_argument("--long-epochs", type=int, default=5000, help="epochs per run of the plot test")
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core.cli.main import main as cli_main
+    from core.cli.parser import main as cli_main
     from core.runs.table import list_rows
 
     print(f"CPU: {cpu_name()}, {os.cpu_count()} logical cores; Python {platform.python_version()}")

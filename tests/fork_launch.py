@@ -20,7 +20,7 @@ import traceback
 
 
 def _child(args: list[str]) -> int:
-    from core.cli.main import main as catdog
+    from core.cli.parser import main as catdog
 
     try:
         return catdog(args) or 0

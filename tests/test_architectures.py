@@ -10,10 +10,11 @@ import torch
 import torchvision
 from torch import nn
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
+from core.models.catalog import arch_info
 from core.models.meta import on_meta
 from core.models.pretrained import PretrainedWeightsUnavailable, weights_file
-from core.models.registry import ARCHS, arch_info, build_model
+from core.models.registry import ARCHS, build_model
 from core.models.stats import complexity
 
 COURSE_NETS = {"inception_mini", "residual_mini", "d2l_resnet18", "googlenet", "vgg16", "vgg16_bn"}  # test_course_nets
@@ -86,7 +87,7 @@ def test_complexity_is_measured_once_then_read_from_the_cache(monkeypatch):
 
     stats._MEASURED.clear()
     first = stats.complexity("resnet34")
-    assert stats._stats_file().is_file()
+    assert stats.STATS.path.is_file()
     stats._MEASURED.clear()
     monkeypatch.setattr(stats, "_measure", lambda *a: (_ for _ in ()).throw(AssertionError("measured again")))
     assert stats.complexity("resnet34") == first

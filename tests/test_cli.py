@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import write_flat, write_test_folder
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.data.discover import collect_images
 from core.inference.predict import load_run, predict_files
 from core.inference.submission import format_submission
@@ -105,7 +105,7 @@ def test_one_class_folder_and_bad_flag_via_real_command(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "only one class" in r.stderr and "Traceback" not in r.stderr
     # said before PyTorch loads (seconds on a laptop): a bad folder answers at once
-    code = (f"import sys; from core.cli.main import main; rc = main(['train', {str(data)!r}]); "
+    code = (f"import sys; from core.cli.parser import main; rc = main(['train', {str(data)!r}]); "
             "print(rc, 'torch' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.split() == ["2", "False"] and "only one class" in r.stderr, r.stdout + r.stderr

@@ -14,10 +14,9 @@ import pytest
 from conftest import write_flat
 from PIL import Image
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.errors import InputError
-from core.runs import layout as runs
-from core.runs import lock
+from core.runs import layout, lock, store
 from core.runs.ops import delete_run, rename_run
 from core.runs.plot import COLORS
 from core.runs.table import list_rows, read_history, read_row
@@ -39,9 +38,9 @@ def fake_run(root: Path, name: str, arch: str = "resnet18", status: str = "finis
             "epochs_done": epochs, "metrics": history, "best_epoch": best and best["epoch"],
             "best_val_acc": best and best["val_acc"], "status": status,
             "created": created or f"2026-01-{len(list(root.iterdir())) + 1:02d}T10:00:00+00:00"}
-    (d / runs.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-    runs.write_metrics(d, history)
-    (d / runs.MODEL_FILE).write_bytes(b"\0" * model_bytes)
+    (d / layout.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    store.write_metrics(d, history)
+    (d / layout.MODEL_FILE).write_bytes(b"\0" * model_bytes)
     return d
 
 
@@ -52,14 +51,7 @@ def _dead_pid() -> int:
 
 
 def _lock(run: Path, pid: int) -> None:
-    (run / lock.LOCK_FILE).write_text(json.dumps({"pid": pid, "host": socket.gethostname()}), encoding="utf-8")
-
-
-def test_file_names_agree_with_core_runs():
-    import core.runs.table as rt
-
-    assert (rt.MODEL_FILE, rt.META_FILE, rt.METRICS_FILE, rt.CHECKPOINT_FILE) == \
-           (runs.MODEL_FILE, runs.META_FILE, runs.METRICS_FILE, runs.CHECKPOINT_FILE)
+    (run / layout.LOCK_FILE).write_text(json.dumps({"pid": pid, "host": socket.gethostname()}), encoding="utf-8")
 
 
 def test_runs_json_fields_and_status_from_the_lock(tmp_path, capsys):
@@ -125,12 +117,12 @@ def test_compare_errors_name_the_problem(tmp_path, capsys):
 
 def test_history_falls_back_to_meta_json_and_skips_bad_rows(tmp_path, capsys):
     run = fake_run(tmp_path, "r", epochs=4)
-    (run / runs.METRICS_FILE).unlink()
+    (run / layout.METRICS_FILE).unlink()
     assert [r["epoch"] for r in read_history(run)] == [1, 2, 3, 4]
-    (run / runs.METRICS_FILE).write_bytes(b"garbage\n\x00\xff\n")
+    (run / layout.METRICS_FILE).write_bytes(b"garbage\n\x00\xff\n")
     assert [r["epoch"] for r in read_history(run)] == [1, 2, 3, 4]
     odd = fake_run(tmp_path, "odd", epochs=3)
-    (odd / runs.METRICS_FILE).write_text("epoch,train_loss,val_acc\nnan,1,1\n1,inf,0.5\n2,0.4,x\n", encoding="utf-8")
+    (odd / layout.METRICS_FILE).write_text("epoch,train_loss,val_acc\nnan,1,1\n1,inf,0.5\n2,0.4,x\n", encoding="utf-8")
     assert [(r["epoch"], r["val_acc"]) for r in read_history(odd)] == [(1, 0.5), (2, None)]
     assert main(["compare", str(run), str(odd), "--plot", str(tmp_path / "odd.png")]) == 0
     assert Image.open(tmp_path / "odd.png").size[0] == 1200
@@ -159,7 +151,7 @@ def test_delete_refuses_a_training_run_then_deletes(tmp_path):
     with pytest.raises(InputError, match="training now"):
         delete_run(run)
     assert run.exists()
-    (run / lock.LOCK_FILE).unlink()
+    (run / layout.LOCK_FILE).unlink()
     delete_run(run)
     assert list(root.iterdir()) == []
     with pytest.raises(InputError, match="not a run folder"):

@@ -11,9 +11,10 @@ import torch
 import torchvision
 from torch import nn
 
+from core.models.catalog import arch_info
 from core.models.heads import get_head, head_name, replace_head, without_head
 from core.models.meta import on_meta
-from core.models.registry import ARCHS, arch_info, build_model
+from core.models.registry import ARCHS, build_model
 
 NEW = ["inception_mini", "residual_mini", "d2l_resnet18", "googlenet", "vgg16", "vgg16_bn"]
 

@@ -24,7 +24,8 @@ from conftest import write_flat
 
 from core.errors import InputError
 from core.inference.predict import load_run, predict_files
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import read_meta
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume
 
@@ -90,7 +91,7 @@ def test_two_processes_write_one_ordinary_run(two_process_run, tmp_path):
     assert sorted(p.name for p in run_dir.parent.iterdir()) == ["ddp"]  # one folder, written by rank 0 alone
     assert stdout.count("done: ") == 1 and stdout.count(f"epoch {EPOCHS:>3}/{EPOCHS}") == 1  # rank 0 alone prints
     assert re.search(r"Decoding images at \d+ px: (\d+) done", stdout)[1] == "30"  # its own half of the 60 photos
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "finished" and meta["world_size"] == 2 and meta["epochs_done"] == EPOCHS
     assert meta["data"]["train_images"] + meta["data"]["val_images"] == 60  # all photos, not one process's share
     assert not (run_dir / ".lock").exists()
@@ -99,7 +100,7 @@ def test_two_processes_write_one_ordinary_run(two_process_run, tmp_path):
     # the saved model, loaded as predict/eval load it, scores the recorded validation photos exactly as
     # the all-reduced metrics say: every photo counted once, every process validating rank 0's weights
     lm = load_run(run_dir, device="cpu", precision="fp32")
-    val = runs.load_checkpoint(run_dir)["split"]["val"]
+    val = store.load_checkpoint(run_dir)["split"]["val"]
     preds, failures = predict_files(lm, [data / name for name, _ in val])
     assert not failures and len(preds) == len(val) == meta["data"]["val_images"]
     labels = torch.tensor([label for _, label in val])
@@ -136,7 +137,7 @@ def test_ctrl_c_stops_both_processes_and_the_run_resumes_exactly(two_process_run
         proc.kill()
     log = "".join(lines)
     run_dir = out / "ddp"
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "stopped", log[-3000:]
     assert meta["epochs_done"] < EPOCHS
     assert f"resume with: torchrun --nproc_per_node 2 -m core.cli train --resume {run_dir}" in log
@@ -144,7 +145,7 @@ def test_ctrl_c_stops_both_processes_and_the_run_resumes_exactly(two_process_run
     with pytest.raises(InputError, match="trained by 2 process"):  # its steps depend on the process count
         resume(run_dir)
     launch(tmp_path / "cache", "--resume", str(run_dir))
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "finished" and meta["resumed"] == 1 and meta["world_size"] == 2
     # the stopped and resumed run ends exactly where the uninterrupted one did
     for got, want in zip(metrics(run_dir), metrics(reference), strict=True):
@@ -158,6 +159,6 @@ def test_a_finished_two_process_run_can_go_on_in_one(two_process_run, tmp_path):
     run_dir = tmp_path / "ddp"
     shutil.copytree(reference, run_dir)
     resume(run_dir, epochs=EPOCHS + 1)
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "finished" and meta["epochs_done"] == EPOCHS + 1 and meta["world_size"] == 1
     assert len(metrics(run_dir)) == EPOCHS + 1

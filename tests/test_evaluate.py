@@ -11,9 +11,10 @@ import pytest
 from conftest import draw_sample
 from PIL import Image, ImageDraw
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.inference.eval_sets import eval_set
-from core.runs import layout as runs
+from core.runs import layout, store
+from core.runs.meta import read_meta
 
 CLASSES = ("cat", "dog", "fox")
 
@@ -90,8 +91,8 @@ def test_eval_three_classes_matrix_csv_and_log_loss(run3, tmp_path, capsys):
 
 def test_eval_defaults_to_the_runs_own_validation_photos(run3, capsys):
     data, run = run3
-    meta = runs.read_meta(run)
-    record = runs.load_checkpoint(run)["split"]
+    meta = read_meta(run)
+    record = store.load_checkpoint(run)["split"]
     chosen = eval_set(str(run), meta["classes"])
     assert sorted(str(p.relative_to(data)) for p, _ in chosen.samples) == sorted(name for name, _ in record["val"])
     assert len(chosen.samples) == meta["data"]["val_images"] == 6
@@ -105,9 +106,9 @@ def test_a_run_without_its_checkpoint_redraws_the_same_split(run3, tmp_path):
     data, run = run3
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in (runs.META_FILE, runs.MODEL_FILE):
+    for name in (layout.META_FILE, layout.MODEL_FILE):
         (copy / name).write_bytes((run / name).read_bytes())
-    classes = runs.read_meta(run)["classes"]
+    classes = read_meta(run)["classes"]
     assert sorted(eval_set(str(copy), classes).samples) == sorted(eval_set(str(run), classes).samples)
 
 

@@ -10,7 +10,7 @@ from conftest import write_flat
 from PySide6.QtCore import Qt
 from test_evaluate import CLASSES, confusion_from_output, trained_three, write_three_classes
 
-from core.cli.main import main
+from core.cli.parser import main
 
 TIMEOUT_MS = 60_000
 

@@ -11,14 +11,15 @@ from conftest import write_flat
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
 from core.data.aug_preview import training_views
 from core.data.augment import cache_side, train_batch
 from core.data.decode import decode_square
 from core.errors import InputError
 from core.explore.architecture import explore
 from core.models import registry, stats
-from core.models.registry import ARCHS, ArchSpec, arch_info
+from core.models.catalog import arch_info
+from core.models.registry import ARCHS, ArchSpec
 from core.models.stats import build_meta, complexity, complexity_flops, thread_local_flop_counter
 
 

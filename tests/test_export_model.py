@@ -14,13 +14,14 @@ import torch
 from conftest import write_folders
 from torch import nn
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import decode_square
 from core.export.model_file import FixedAdaptiveAvgPool2d, export_model
 from core.inference.predict import load_run, predict_files
 from core.models.registry import build_model, get_arch
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import write_meta
 
 # its module-scoped fixture is built once: every test of this file runs in one xdist worker
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -37,9 +38,9 @@ def make_run(root, arch: str, classes=CLASSES, size: int = SIZE, seed: int = 0):
         [m for m in model.modules() if isinstance(m, nn.Linear)][-1].weight.mul_(30)  # the last layer
     run = root / f"{arch}-run"
     run.mkdir(parents=True)
-    runs.save_model(run, model)
+    store.save_model(run, model)
     spec = get_arch(arch)
-    runs.write_meta(run, {"arch": arch, "classes": list(classes), "num_classes": len(classes), "image_size": size,
+    write_meta(run, {"arch": arch, "classes": list(classes), "num_classes": len(classes), "image_size": size,
                           "resize": cache_side(size), "status": "finished",
                           "normalization": {"mean": list(spec.mean), "std": list(spec.std)}})
     return run

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import write_test_folder
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.errors import InputError
 from core.inference.predict import Prediction
 from core.inference.submission import (
@@ -19,7 +19,8 @@ from core.inference.submission import (
     label_words,
     positive_index,
 )
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import write_meta
 
 
 def fake_run(weights: Path, classes: list[str], name: str = "run") -> Path:
@@ -28,8 +29,8 @@ def fake_run(weights: Path, classes: list[str], name: str = "run") -> Path:
 
     run = weights / name
     run.mkdir(parents=True)
-    runs.save_model(run, build_model("lenet", len(classes)))
-    runs.write_meta(run, {"arch": "lenet", "classes": classes, "image_size": 32, "status": "finished"})
+    store.save_model(run, build_model("lenet", len(classes)))
+    write_meta(run, {"arch": "lenet", "classes": classes, "image_size": 32, "status": "finished"})
     return run
 
 

@@ -12,7 +12,7 @@ import torch
 from core.errors import InputError
 from core.inference.predict import Prediction
 from core.inference.submission import format_submission, write_submission
-from core.runs import layout as runs
+from core.runs import layout, store
 from core.utils.atomic import atomic_path, write_text_atomic
 
 
@@ -29,8 +29,8 @@ def test_crash_while_writing_keeps_previous_file(tmp_path):
 
 def test_model_save_crash_keeps_previous_weights(tmp_path, monkeypatch):
     model = torch.nn.Linear(3, 2)
-    runs.save_model(tmp_path, model)
-    before = (tmp_path / runs.MODEL_FILE).read_bytes()
+    store.save_model(tmp_path, model)
+    before = (tmp_path / layout.MODEL_FILE).read_bytes()
 
     def half_then_fail(tensors, filename, metadata=None):
         Path(filename).write_bytes(b"partial")
@@ -40,9 +40,9 @@ def test_model_save_crash_keeps_previous_weights(tmp_path, monkeypatch):
 
     monkeypatch.setattr(safetensors.torch, "save_file", half_then_fail)  # runs imports it when it saves
     with pytest.raises(OSError):
-        runs.save_model(tmp_path, torch.nn.Linear(3, 2))
-    assert (tmp_path / runs.MODEL_FILE).read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == [runs.MODEL_FILE]
+        store.save_model(tmp_path, torch.nn.Linear(3, 2))
+    assert (tmp_path / layout.MODEL_FILE).read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == [layout.MODEL_FILE]
 
 
 class _Payload:
@@ -53,10 +53,10 @@ class _Payload:
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_checkpoint_loading_never_runs_code(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with open(tmp_path / runs.CHECKPOINT_FILE, "wb") as f:
+    with open(tmp_path / layout.CHECKPOINT_FILE, "wb") as f:
         pickle.dump({"model": _Payload()}, f)
     with pytest.raises(InputError, match="cannot resume from .*holds objects other than tensors"):
-        runs.load_checkpoint(tmp_path)
+        store.load_checkpoint(tmp_path)
     assert not (tmp_path / "PWNED").exists()
 
 

@@ -16,7 +16,7 @@ from conftest import draw_sample, write_flat, write_test_folder
 from PIL import Image
 from test_export_safety import fake_run
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.data.decode import UnreadableImage, decode_square
 from core.data.discover import collect_images, discover
 

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from core.data.discover import collect_images
 from core.inference.predict import load_run, predict_files
 from core.inference.submission import format_submission
-from core.runs import layout as runs
+from core.runs import layout, store
+from core.runs.meta import read_meta, write_meta
 from core.training import loop
 from gui.main_window import MainWindow
 
@@ -65,7 +66,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
     run_dir = Path(finished.args[0])
-    assert (run_dir / runs.MODEL_FILE).exists() and runs.read_meta(run_dir)["status"] == "finished"
+    assert (run_dir / layout.MODEL_FILE).exists() and read_meta(run_dir)["status"] == "finished"
     assert window.trainButton.isEnabled() and not window.stopButton.isEnabled()
     # plots hold points: the smoothed batch curve and one epoch point per curve
     assert len(window.trainPage.curves.batch_curve.getData()[0]) >= 1
@@ -124,9 +125,9 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
     run_dir = Path(finished.args[0])
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "stopped" and meta["epochs_done"] < 6
-    assert (run_dir / runs.CHECKPOINT_FILE).exists()
+    assert (run_dir / layout.CHECKPOINT_FILE).exists()
     assert "Stopped" in window.trainProgress.format()
 
     # Resume from the window: the run continues in the same folder and finishes all 6 epochs
@@ -138,7 +139,7 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
         dialog.buttons.accepted.emit()
     assert finished.args[0] == str(run_dir) and window.epochsSpin.value() == 6
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     assert meta["status"] == "finished" and meta["epochs_done"] == 6 and meta["resumed"] == 1
 
 
@@ -168,10 +169,10 @@ def _fake_run(weights: Path, name: str, arch: str = "lenet", corrupt: bool = Fal
 
     run = weights / name
     run.mkdir(parents=True)
-    runs.save_model(run, build_model(arch, 2))
-    runs.write_meta(run, {"arch": arch, "classes": ["cat", "dog"], "image_size": 32, "status": "finished"})
+    store.save_model(run, build_model(arch, 2))
+    write_meta(run, {"arch": arch, "classes": ["cat", "dog"], "image_size": 32, "status": "finished"})
     if corrupt:
-        (run / runs.MODEL_FILE).write_bytes(b"not safetensors")
+        (run / layout.MODEL_FILE).write_bytes(b"not safetensors")
     return run
 
 
@@ -234,7 +235,7 @@ def test_the_time_estimate_learns_from_a_finished_run(window, qtbot, tmp_path):
     """Measured on a busy computer, the estimate said minutes; after a run it says what the run took."""
     from core.planning import duration as estimate
 
-    estimate._remember(estimate._key("lenet", 32, 16, "auto", "auto", True), estimate.Rates(0.2, 0.5))
+    estimate.remember_rates(estimate.rates_key("lenet", 32, 16, "auto", "auto", True), estimate.Rates(0.2, 0.5))
     _configure_tiny_run(window, write_flat(tmp_path / "train", 24), epochs=2)
     label = window.trainPage.estimateLabel
     qtbot.waitUntil(lambda: "min on this computer" in label.text(), timeout=60_000)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from core.planning.duration import Rates
-from core.runs import layout as runs
+from core.runs.meta import read_meta
 
 
 def _start_items_enabled(window) -> dict[str, bool]:
@@ -74,7 +74,7 @@ def test_missing_imagenet_weights_offer_a_choice(window, qtbot, tmp_path, monkey
     assert window.train_job is None  # nothing started behind the question
     with qtbot.waitSignal(window.trainingFinished, timeout=120_000) as finished:
         qtbot.mouseClick(prompt.findChild(QPushButton, "installedChoice"), Qt.MouseButton.LeftButton)
-    meta = runs.read_meta(Path(finished.args[0]))
+    meta = read_meta(Path(finished.args[0]))
     assert meta["arch"] == "efficientnet_lite0" and meta["start"] == "imagenet-frozen"
     assert meta["status"] == "finished"
 

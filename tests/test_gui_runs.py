@@ -9,7 +9,7 @@ from conftest import write_flat
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from core.runs import layout as runs
+from core.runs.meta import read_meta
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
 
@@ -36,7 +36,7 @@ def test_train_more_epochs_of_a_finished_run(window, qtbot, tmp_path):
         # the form shows the run's settings, the curves its earlier epochs at once
         assert window.archCombo.currentData() == "lenet" and window.imageSizeSpin.value() == 32
         assert [r["epoch"] for r in window.trainPage.curves.epochs[:2]] == [1, 2]
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert meta["status"] == "finished" and [m["epoch"] for m in meta["metrics"]] == [1, 2, 3, 4]
     assert [r["epoch"] for r in window.trainPage.curves.epochs] == [1, 2, 3, 4]
 
@@ -59,7 +59,7 @@ def test_closing_while_training_asks_then_stops_and_saves(window, qtbot, tmp_pat
     box = window.findChild(QMessageBox, "closeWhileTrainingBox")
     qtbot.mouseClick(box.findChild(QPushButton, "stopAndQuitButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT_MS)
-    meta = runs.read_meta(tmp_path / "weights" / window.trainPage.run_name)
+    meta = read_meta(tmp_path / "weights" / window.trainPage.run_name)
     assert meta["status"] == "stopped" and (tmp_path / "weights" / window.trainPage.run_name / "last.ckpt").exists()
 
 

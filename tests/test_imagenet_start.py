@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import write_flat, write_test_folder
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
 from core.data.discover import collect_images
 from core.errors import InputError
 from core.inference.predict import load_run, predict_files
@@ -17,7 +17,8 @@ from core.models import efficientnet_lite
 from core.models.registry import build_model, get_arch
 from core.models.weights_errors import PretrainedWeightsUnavailable
 from core.planning import duration as estimate
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import read_meta
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
@@ -109,7 +110,7 @@ def test_frozen_run_trains_the_head_on_cached_features_and_reloads_identically(t
     progress = [e for e in events if isinstance(e, ev.Preparing) and e.message.startswith("Computing ImageNet")]
     assert progress and progress[-1].done == progress[-1].total == 24 * 2 + 10
 
-    meta = runs.read_meta(result.run_dir)
+    meta = read_meta(result.run_dir)
     assert meta["start"] == "imagenet-frozen" and meta["normalization"]["mean"] == [0.5, 0.5, 0.5]
     lm = load_run(result.run_dir, precision="fp32")
     preds, failures = predict_files(lm, collect_images([str(val)]))
@@ -131,7 +132,7 @@ def test_fine_tune_trains_the_head_alone_first(tmp_path):
 
     def on_event(e):
         if isinstance(e, ev.EpochEnd):
-            snapshots.append(runs.load_checkpoint(runs_dir[0])["model"])
+            snapshots.append(store.load_checkpoint(runs_dir[0])["model"])
         elif isinstance(e, ev.RunStarted):
             runs_dir.append(e.run_dir)
 
@@ -181,7 +182,7 @@ def test_start_flags(tmp_path):
     assert TrainConfig(data="x", arch="efficientnet_lite2").validate().image_size == 260
     assert TrainConfig(data="x", arch="resnet18").validate().image_size == 224
     assert TrainConfig.from_dict({"arch": "resnet18", "pretrained": True}).weights == "imagenet"
-    from core.cli.main import build_parser
+    from core.cli.parser import build_parser
 
     args = build_parser().parse_args(["train", "d", "--pretrained", "--freeze"])
     assert args.weights == "imagenet" and args.freeze and args.image_size is None
@@ -214,6 +215,6 @@ def test_frozen_torchvision_backbone_from_a_cached_weights_file(tmp_path, monkey
     cfg = TrainConfig(data=str(data), arch="resnet18", weights="imagenet", freeze=True, image_size=32, epochs=2,
                       batch_size=8, out=str(tmp_path / "runs"))
     result = Trainer(cfg).run()
-    saved = runs.load_weights(result.run_dir)
+    saved = store.load_weights(result.run_dir)
     assert torch.equal(saved["layer4.1.conv2.weight"], state["layer4.1.conv2.weight"])  # the backbone stayed frozen
     assert saved["fc.weight"].shape == (2, 512)

@@ -11,9 +11,10 @@ import json
 import pytest
 from conftest import write_flat
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
+from core.models.catalog import arch_info
 from core.models.meta import on_meta
-from core.models.registry import arch_info, build_model
+from core.models.registry import build_model
 from core.planning import memory
 from core.planning.duration import Rates
 
@@ -46,7 +47,7 @@ def test_a_frozen_start_needs_far_less_than_training():
 
 def test_estimates_are_cached_on_disk(monkeypatch):
     first = memory.estimate("residual_mini", 8, 32)
-    stored = json.loads(memory._file().read_text())
+    stored = json.loads(memory.SIMULATED.path.read_text())
     assert first.key in stored and "timm" in first.key  # timm builds the EfficientNets: its version counts
     monkeypatch.setattr(memory, "simulate", lambda *a, **k: pytest.fail("simulated again"))
     assert memory.estimate("residual_mini", 8, 32) == first

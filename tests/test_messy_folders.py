@@ -9,7 +9,7 @@ import pytest
 from conftest import write_flat, write_folders
 from PIL import Image
 
-from core.cli.main import main
+from core.cli.parser import main
 from core.data import cache as cache_mod
 from core.data.discover import discover
 from core.errors import InputError

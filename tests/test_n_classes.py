@@ -13,9 +13,10 @@ import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
 from core.inference.predict import load_run, predict_files
-from core.runs import layout as runs
+from core.runs import layout
+from core.runs.meta import read_meta
 
 # its module-scoped fixture is built once: every test of this file runs in one xdist worker
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -68,9 +69,9 @@ def three(tmp_path_factory):
 
 def test_three_classes_train_and_predict_with_top_k(three, capsys):
     run, photos = three
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert meta["classes"] == ["apple", "banana", "cherry"] and meta["num_classes"] == 3
-    assert len(meta["metrics"]) == 2 and (run / runs.METRICS_FILE).read_text().count("\n") == 3
+    assert len(meta["metrics"]) == 2 and (run / layout.METRICS_FILE).read_text().count("\n") == 3
     capsys.readouterr()
     assert cli_main(["predict", str(run), *map(str, photos)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -99,7 +100,7 @@ def test_the_competition_csv_needs_the_class_that_is_1(three, tmp_path, capsys):
 
 def test_ten_classes_train_and_print_the_top_5(tmp_path, capsys):
     run = train(write_classes(tmp_path / "cifar", TEN, 3), tmp_path / "w", "cifar", arch="lenet")
-    assert runs.read_meta(run)["classes"] == sorted(TEN)
+    assert read_meta(run)["classes"] == sorted(TEN)
     photos = write_numbered(tmp_path / "test", 10, 3)
     preds, failures = predict_files(load_run(run, device="cpu"), photos)
     assert not failures and all(len(p.probs) == 10 and abs(sum(p.probs) - 1) < 1e-4 for p in preds)
@@ -130,7 +131,7 @@ def test_window_trains_ten_classes_and_predicts_three(three, qtbot, tmp_path, mo
     window.batchSizeSpin.setValue(8)
     with qtbot.waitSignal(window.trainingFinished, timeout=120_000) as finished:
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
-    assert runs.read_meta(Path(finished.args[0]))["num_classes"] == 10
+    assert read_meta(Path(finished.args[0]))["num_classes"] == 10
     assert len(window.trainPage.curves.val_acc_curve.getData()[0]) == 1
 
     window.predictPage.refresh_models(select=str(run))

@@ -15,10 +15,11 @@ import pytest
 import torch
 from conftest import write_flat
 
-from core.cli.main import main as cli_main
+from core.cli.parser import main as cli_main
 from core.data import cache as pixel_cache
 from core.errors import InputError
-from core.runs import layout as runs
+from core.runs import store
+from core.runs.meta import read_meta
 from core.training import loop
 from core.training.config import TrainConfig
 from core.training.engine import Trainer, resume
@@ -50,11 +51,11 @@ def test_resume_equals_an_uninterrupted_run_exactly(tmp_path, flat_data, monkeyp
     Trainer(tiny(flat_data, tmp_path / "a")).run()
     run = _stopped_run(tmp_path, monkeypatch, flat_data, at_step=6)
     resume(run)
-    want, got = runs.read_meta(tmp_path / "a" / "run"), runs.read_meta(run)
+    want, got = read_meta(tmp_path / "a" / "run"), read_meta(run)
     for a, b in zip(want["metrics"], got["metrics"], strict=True):
         for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
             assert a[key] == b[key], (a["epoch"], key)
-    wa, wb = runs.load_weights(tmp_path / "a" / "run"), runs.load_weights(run)
+    wa, wb = store.load_weights(tmp_path / "a" / "run"), store.load_weights(run)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
@@ -66,7 +67,7 @@ def test_resume_after_photos_were_added_continues_on_the_recorded_split(tmp_path
     notes = []
     resume(run, lambda e: notes.append(getattr(e, "message", "")))
     assert any("changed since this run started" in n and "recorded" in n for n in notes)
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert meta["status"] == "finished" and meta["data"]["train_images"] == 64  # the recorded 64, not 72
 
 
@@ -117,7 +118,7 @@ def test_finished_run_says_how_to_train_more_and_epochs_extends_it(tmp_path, fla
     assert cli_main(["train", "--resume", str(run)]) == 2
     assert f"--resume {run} --epochs 7" in capsys.readouterr().err
     assert cli_main(["train", "--resume", str(run), "--epochs", "4"]) == 0
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert [m["epoch"] for m in meta["metrics"]] == [1, 2, 3, 4] and meta["status"] == "finished"
     assert meta["config"]["epochs"] == 4 and meta["config"]["schedule_from_epoch"] == 2
     assert meta["metrics"][2]["lr"] > meta["metrics"][1]["lr"]  # a new schedule for the added epochs
@@ -157,7 +158,7 @@ def test_ctrl_c_stops_saves_and_says_how_to_resume(tmp_path):
             break
     out = "".join(lines) + proc.stdout.read()
     assert proc.wait(60) == 130
-    meta = runs.read_meta(tmp_path / "w" / "r")
+    meta = read_meta(tmp_path / "w" / "r")
     assert meta["status"] == "stopped" and meta["epochs_done"] >= 2
     assert f"catdog train --resume {tmp_path / 'w' / 'r'}" in out
 

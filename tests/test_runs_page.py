@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from test_cli_runs import _lock, fake_run
 
-from core.runs import layout as runs
+from core.runs.meta import read_meta
 from core.training.config import TrainConfig
 from core.training.engine import Trainer
 
@@ -113,11 +113,11 @@ def test_resume_a_run_for_more_epochs_from_the_page(window, qtbot, tmp_path):
     _select(page, "older")
     assert page.resumeButton.isEnabled()
     page.ask_resume()
-    assert page.resume_dialog.selected().path.name == "older"  # the run picked on the page, not the newest
+    assert page.resume_dialog.selected().name == "older"  # the run picked on the page, not the newest
     page.resume_dialog.epochsSpin.setValue(2)
     with qtbot.waitSignal(window.trainingFinished, timeout=TIMEOUT_MS):
         page.resume_dialog.accept()
-    assert runs.read_meta(Path(window.weights_dir) / "older")["epochs_done"] == 2
+    assert read_meta(Path(window.weights_dir) / "older")["epochs_done"] == 2
     assert page.runsTable.rows[str(Path(window.weights_dir) / "older")].epochs == 2  # refreshed
 
 
@@ -145,7 +145,7 @@ def test_lenet_vs_resnet_experiment_trains_both_and_overlays(window, qtbot, tmp_
     assert page.comparePlot.names() == names  # both curves, drawn as the epochs came
     assert [label.text for _, label in page.comparePlot.legend.items] == ["lenet", "resnet18"]
     for n in names:
-        meta = runs.read_meta(Path(window.weights_dir) / n)
+        meta = read_meta(Path(window.weights_dir) / n)
         assert meta["status"] == "finished" and meta["start"] == "scratch"
     assert sorted(_names(page)) == sorted(names) and "all 2 runs done" in page.plotNote.text()
     assert page.degradationButton.isEnabled() and not page.stopExperimentButton.isEnabled()

@@ -14,7 +14,7 @@ def test_window_module_and_the_command_line_parser_do_not_import_torch():
     """The window opens, and `catdog --help` or a bad flag answers, before PyTorch (seconds) could load."""
     heavy = f"','.join(m for m in {HEAVY!r} if m in sys.modules)"
     code = (f"import sys, gui.main_window, gui.app; print({heavy}); "
-            f"from core.cli.main import build_parser; build_parser(); print({heavy})")
+            f"from core.cli.parser import build_parser; build_parser(); print({heavy})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     window, parser = out.stdout.splitlines()
     assert window == "", f"importing the window imported {window}"

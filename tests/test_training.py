@@ -14,7 +14,8 @@ from conftest import write_flat
 from safetensors.torch import load_file
 
 from core.errors import InputError
-from core.runs import layout as runs
+from core.runs import layout
+from core.runs.meta import read_meta
 from core.training import events as ev
 from core.training import loop
 from core.training.batches import EpochBatches
@@ -45,8 +46,8 @@ def test_a_run_teaches_the_time_estimate_its_real_speed(tmp_path, flat_data):
     """A few batches timed on a busy computer said 1 image/s; the run's own epochs replace that."""
     from core.planning import duration as estimate
 
-    key = estimate._key("lenet", 32, 16, "cpu", "auto", True)
-    estimate._remember(key, estimate.Rates(1.0, 2.0))
+    key = estimate.rates_key("lenet", 32, 16, "cpu", "auto", True)
+    estimate.remember_rates(key, estimate.Rates(1.0, 2.0))
     assert estimate.cached_rates("lenet", 32, 16, train=True, device="cpu") == estimate.Rates(1.0, 2.0)
     Trainer(tiny_config(flat_data, tmp_path / "w", epochs=3, device="cpu")).run()
     with open(tmp_path / "w" / "run" / "metrics.csv", newline="") as f:
@@ -70,7 +71,7 @@ def test_run_folder_contents(tmp_path, flat_data):
     assert {"torch", "torchvision", "safetensors"} <= set(meta["versions"])
     assert meta["skipped"] == [{"file": str(flat_data / "dog.999.jpg"), "reason": "not an image (unknown or damaged format)"}]
     rows = list(csv.DictReader((run / "metrics.csv").open()))
-    assert list(rows[0]) == runs.METRIC_FIELDS and [r["epoch"] for r in rows] == ["1", "2"]
+    assert list(rows[0]) == layout.METRIC_FIELDS and [r["epoch"] for r in rows] == ["1", "2"]
     weights = load_file(str(run / "model.safetensors"))
     assert weights["fc3.weight"].shape == (2, 64)
     ckpt = torch.load(run / "last.ckpt", weights_only=True)
@@ -87,7 +88,7 @@ def _stop_at(global_step: int, trainer_holder: list):
 def test_stop_mid_epoch_then_resume_matches_uninterrupted(tmp_path, flat_data, monkeypatch):
     monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)  # report every batch, so we stop at an exact one
     full = Trainer(tiny_config(flat_data, tmp_path / "a", epochs=3)).run()
-    full_meta = runs.read_meta(tmp_path / "a" / "run")
+    full_meta = read_meta(tmp_path / "a" / "run")
 
     holder: list = []
     trainer = Trainer(tiny_config(flat_data, tmp_path / "b", epochs=3), _stop_at(6, holder))
@@ -95,14 +96,14 @@ def test_stop_mid_epoch_then_resume_matches_uninterrupted(tmp_path, flat_data, m
     stopped = trainer.run()
     assert stopped.stopped
     run = tmp_path / "b" / "run"
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert meta["status"] == "stopped" and meta["epochs_done"] == 1
     ckpt = torch.load(run / "last.ckpt", weights_only=True)
     assert ckpt["epoch"] == 1 and ckpt["epoch_state"]["step"] == 2  # epoch 2, two of four batches done
 
     resumed = resume(run)
     assert not resumed.stopped
-    meta = runs.read_meta(run)
+    meta = read_meta(run)
     assert meta["status"] == "finished" and meta["resumed"] == 1
     assert [m["epoch"] for m in meta["metrics"]] == [1, 2, 3]
     for got, want in zip(meta["metrics"], full_meta["metrics"]):
@@ -128,7 +129,7 @@ def test_failure_is_reported_and_recorded(tmp_path, flat_data, monkeypatch):
         Trainer(tiny_config(flat_data, tmp_path / "w"), events.append).run()
     failed = [e for e in events if isinstance(e, ev.Failed)]
     assert failed and "simulated crash" in failed[0].message
-    meta = runs.read_meta(tmp_path / "w" / "run")
+    meta = read_meta(tmp_path / "w" / "run")
     assert meta["status"] == "failed" and "simulated crash" in meta["error"]
 
 

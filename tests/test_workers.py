@@ -6,10 +6,10 @@ import time
 
 from PySide6.QtCore import Signal
 
-from gui.jobs.workers import _Job
+from gui.jobs.base import Job
 
 
-class SlowRows(_Job):
+class SlowRows(Job):
     """Posts 12 results whose handlers each take 5 ms on the GUI thread (like a batch of table rows)."""
 
     row = Signal(int)

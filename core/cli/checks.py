@@ -7,26 +7,13 @@ parser never breaks them.
 
 from __future__ import annotations
 
-import re
+import argparse
 from argparse import Namespace
 from pathlib import Path
 
 from core.errors import InputError
-
-RUN_NAME = re.compile(r"[\w.\-]+")
-
-
-def check_folder(flag: str, value: str | None, what: str) -> None:
-    """InputError unless ``value`` names an existing folder."""
-    if value is None:
-        return
-    p = Path(value).expanduser()
-    if not str(value).strip():
-        raise InputError(f"{flag}: empty folder name")
-    if not p.exists():
-        raise InputError(f"{flag}: {what} {value} does not exist")
-    if not p.is_dir():
-        raise InputError(f"{flag}: {value} is a file, not a {what}")
+from core.runs.layout import check_run_name
+from core.utils.paths import check_folder
 
 
 def check_train_args(args: Namespace) -> None:
@@ -42,8 +29,8 @@ def check_train_args(args: Namespace) -> None:
     if cache_mb is not None and cache_mb < 0:
         raise InputError(f"--cache-mb {cache_mb}: must be 0 or more (MB of RAM for decoded pixels)")
     name = getattr(args, "name", None)
-    if name is not None and (not RUN_NAME.fullmatch(name) or name in (".", "..")):
-        raise InputError(f"--name {name!r}: use letters, digits, '.', '_' and '-' only")
+    if name is not None:
+        check_run_name(name, "--name")
     out = getattr(args, "out", None)
     if out is not None:
         if not str(out).strip():
@@ -53,3 +40,10 @@ def check_train_args(args: Namespace) -> None:
     split = getattr(args, "val_split", None)
     if split is not None and getattr(args, "val", None) is None and not 0 < split < 1:
         raise InputError(f"--val-split {split}: must be between 0 and 1 (exclusive)")
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from core.cli.train import positive_int
+from core.cli.checks import positive_int
 from core.explore.architecture import shape_text
 
 

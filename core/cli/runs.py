@@ -11,18 +11,7 @@ import json
 
 from core.errors import InputError
 from core.runs.table import RunRow, check_run, check_runs_dir, list_rows, read_history
-
-
-def format_bytes(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
-
-
-def format_acc(acc: float | None) -> str:
-    return f"{acc:.1%}" if acc is not None else "-"
+from core.utils.formatting import format_acc, format_bytes
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
+from core.cli.checks import positive_int
 from core.training import events as ev
 from core.utils.formatting import format_duration
 
@@ -80,17 +81,11 @@ FLAG_FIELDS = {
 }
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_train_parser(sub) -> None:
     """``catdog train``: every default is TrainConfig's (flags left out stay None, so --resume sees what was given)."""
+    from core.hardware import DEVICES, PRECISIONS
     from core.models.registry import ARCHS
-    from core.training.config import DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
+    from core.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
 
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model on a folder of photos; writes a run folder",

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.cli.checks import check_folder
 from core.data.classes import match_classes
 from core.data.discover import discover
 from core.errors import InputError
-from core.runs import layout as runs
+from core.runs import layout
+from core.runs.meta import read_meta
+from core.utils.paths import check_folder
 
 
 @dataclass
@@ -33,7 +34,7 @@ def labelled_folder(data: str | Path, model_classes: list[str], flag: str = "DAT
 
 
 def _recorded_split(run_dir: Path) -> dict | None:
-    path = run_dir / runs.CHECKPOINT_FILE
+    path = run_dir / layout.CHECKPOINT_FILE
     if not path.is_file():
         return None
     import torch
@@ -49,7 +50,7 @@ def _recorded_split(run_dir: Path) -> dict | None:
 def _redrawn_split(meta: dict) -> dict | None:
     """The seeded split again, when the data folder still has exactly the run's photos."""
     from core.data.split import stratified_split
-    from core.training.split_record import fingerprint, make_record
+    from core.runs.split_record import fingerprint, make_record
 
     cfg, data = meta.get("config") or {}, meta.get("data") or {}
     root = data.get("root") or cfg.get("data")
@@ -68,10 +69,10 @@ def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir} has no validation photos of its own: choose a labelled folder")
-    meta = runs.read_meta(run_dir)
+    meta = read_meta(run_dir)
     record = _recorded_split(run_dir) or _redrawn_split(meta)
     if record is None:
-        raise InputError(f"{run_dir.name} has no recorded validation split (no {runs.CHECKPOINT_FILE}) and its "
+        raise InputError(f"{run_dir.name} has no recorded validation split (no {layout.CHECKPOINT_FILE}) and its "
                          "data folder changed or is gone: choose a labelled folder to evaluate on")
     root = Path((meta.get("data") or {}).get("root") or (meta.get("config") or {}).get("data") or ".")
     classes = list(record.get("classes") or meta["classes"])
@@ -92,8 +93,8 @@ def eval_set(model_path: str, model_classes: list[str], data: str | None = None)
     """``data`` when given, else the run's own validation photos."""
     if data is not None and str(data).strip():
         return labelled_folder(data, model_classes)
-    from core.inference.predict import IMAGENET_PREFIX
+    from core.runs.layout import IMAGENET_PREFIX
 
     if str(model_path).startswith(IMAGENET_PREFIX):
         raise InputError(f"{model_path} was never trained, so it has no validation photos: choose a labelled folder")
-    return run_validation(runs.run_dir_of(model_path), model_classes)
+    return run_validation(layout.run_dir_of(model_path), model_classes)

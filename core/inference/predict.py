@@ -19,8 +19,9 @@ from core.inference.forward import batch_probs
 from core.models.registry import build_model, get_arch
 from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
 from core.models.zero_shot import ImageNetCatDog
-from core.runs import layout as runs
+from core.runs import layout, store
 from core.runs.layout import IMAGENET_PREFIX
+from core.runs.meta import read_meta
 
 #: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
 
@@ -68,17 +69,17 @@ def load_run(model_path: str | Path, device: str = "auto", precision: str = "aut
     """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline."""
     if str(model_path).startswith(IMAGENET_PREFIX):
         return load_imagenet_baseline(str(model_path)[len(IMAGENET_PREFIX):], device, precision)
-    run_dir = runs.run_dir_of(model_path)
-    meta = runs.read_meta(run_dir)
+    run_dir = layout.run_dir_of(model_path)
+    meta = read_meta(run_dir)
     for key in ("arch", "classes", "image_size"):
         if key not in meta:
-            raise InputError(f"{run_dir / runs.META_FILE} has no {key!r}: not a CatDog Studio run")
+            raise InputError(f"{run_dir / layout.META_FILE} has no {key!r}: not a CatDog Studio run")
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     setup_backends(dev)
     model = build_model(meta["arch"], len(meta["classes"]))
     try:
-        model.load_state_dict(runs.load_weights(run_dir))
+        model.load_state_dict(store.load_weights(run_dir))
     except RuntimeError as exc:
         raise InputError(f"weights in {run_dir} do not fit a {meta['arch']}: {str(exc).splitlines()[0]}") from None
     model = model.to(dev, memory_format=torch.channels_last).eval()

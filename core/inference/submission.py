@@ -1,6 +1,6 @@
 """The competition submission CSV: one row per test photo, ids sorted numerically.
 
-Formats (DESIGN.md): ``competition`` (header ``id,label``, label 0/1), ``noheader`` (the
+Formats (as the README documents them): ``competition`` (header ``id,label``, label 0/1), ``noheader`` (the
 same rows, no header) and ``proba`` (header ``id,label``, label = P(dog) clipped to
 [0.005, 0.995] for log-loss scoring). Label 1 is the class *named* dog or dogs and 0 the
 one named cat or cats, whatever their index order: a model with a stray ``kittens`` class

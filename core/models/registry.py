@@ -66,15 +66,15 @@ class ArchSpec:
 
     def _weights_download(self, quick: bool):
         """(cached file path, MB) of the torchvision weights; (None, None) if quick and not known yet."""
-        from core.models import stats
+        from core.models import downloads
 
         if quick:
-            known = stats.cached_weights_download(self.source_name)
-            return (stats.torch_hub_dir() / "checkpoints" / known[0], known[1]) if known else (None, None)
+            known = downloads.cached_weights_download(self.source_name)
+            return (downloads.torch_hub_dir() / "checkpoints" / known[0], known[1]) if known else (None, None)
         from core.models.pretrained import weights_file, weights_megabytes
 
         path, mb = weights_file(self.source_name), weights_megabytes(self.source_name)
-        stats.remember_weights_download(self.source_name, path.name, mb)
+        downloads.remember_weights_download(self.source_name, path.name, mb)
         return path, mb
 
     def build(self, num_classes: int = 2, weights: str = "none") -> nn.Module:
@@ -185,24 +185,3 @@ def get_arch(key: str) -> ArchSpec:
 
 def build_model(key: str, num_classes: int = 2, weights: str = "none") -> nn.Module:
     return get_arch(key).build(num_classes, weights)
-
-
-def arch_info(key: str, num_classes: int = 2, measure: bool = True) -> dict:
-    """Everything a learner sees about one architecture, ready for a table or JSON. With
-    ``measure=False`` params and gflops are None unless cached (the window, before torch loads)."""
-    from core.models.stats import cached_complexity, complexity
-
-    spec = get_arch(key)
-    params, gflops = complexity(key, num_classes) if measure else (cached_complexity(key, num_classes) or (None, None))
-    status = spec.imagenet_status(quick=not measure)
-    return {
-        "key": spec.key,
-        "family": spec.family,
-        "params": params,
-        "gflops": round(gflops, 3) if gflops is not None else None,
-        "image_size": spec.image_size,
-        "pretrained": spec.has_pretrained,
-        "imagenet_installed": status.installed,
-        "imagenet_note": status.note,
-        "description": spec.description,
-    }

@@ -14,16 +14,11 @@ eval mode: in training mode BatchNorm refuses a 1x1 map from a single image (Res
 
 from __future__ import annotations
 
-import functools
-import json
-import os
-from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import InputError
-from core.utils.atomic import write_text_atomic
-from core.utils.paths import cache_root
+from core.utils.json_cache import JsonCache
+from core.utils.versions import model_libraries_tag
 
 if TYPE_CHECKING:
     from torch import nn
@@ -58,53 +53,8 @@ def thread_local_flop_counter(custom_mapping: dict | None = None):
     return counter
 
 
-@functools.cache
-def library_versions() -> str:
-    """The libraries that build the models (torchvision's and timm's nets, torch's ops), for cache keys.
-
-    From package metadata, so that a cached number is read without importing torch (the window's
-    start); asked once per process: ``metadata.version`` scans every installed distribution.
-    """
-    return "-".join(f"{name}{metadata.version(name)}" for name in ("torch", "torchvision", "timm"))
-
-
-def _stats_file() -> Path:
-    return cache_root() / f"arch-stats-v3-{library_versions()}.json"
-
-
-def _stored() -> dict:
-    try:
-        stored = json.loads(_stats_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return stored if isinstance(stored, dict) else {}
-
-
-def _store(slot: str, value: list) -> None:
-    stored = _stored()
-    if stored.get(slot) == value:
-        return  # known already: no rewrite of the file
-    stored[slot] = value
-    try:
-        write_text_atomic(_stats_file(), json.dumps(stored))
-    except OSError:
-        pass  # a read-only cache folder only costs the time to measure again
-
-
-def torch_hub_dir() -> Path:
-    """torch.hub.get_dir()'s own rule (TORCH_HOME, else XDG_CACHE_HOME/torch, then hub), without importing torch."""
-    home = os.getenv("TORCH_HOME") or os.path.join(os.getenv("XDG_CACHE_HOME", "~/.cache"), "torch")
-    return Path(os.path.expanduser(home)) / "hub"
-
-
-def cached_weights_download(torchvision_name: str) -> tuple[str, float | None] | None:
-    """(file name, MB) of a torchvision model's ImageNet weights if known with these libraries, else None."""
-    found = _stored().get(f"weights|{torchvision_name}")
-    return (found[0], found[1]) if isinstance(found, list) and len(found) == 2 else None
-
-
-def remember_weights_download(torchvision_name: str, file_name: str, megabytes: float | None) -> None:
-    _store(f"weights|{torchvision_name}", [file_name, megabytes])
+#: measured (parameters, FLOPs) per "arch|classes|size", one file per version of the libraries that build the nets
+STATS = JsonCache(lambda: f"arch-stats-v3-{model_libraries_tag()}.json", indent=None)
 
 
 def check_image_size(key: str, image_size: int) -> None:
@@ -180,7 +130,7 @@ _MEASURED: dict[tuple[str, int, int], tuple[int, int]] = {}  # this process's an
 
 def cached_complexity(key: str, num_classes: int = 2, image_size: int = 224) -> tuple[int, float] | None:
     """(parameters, GFLOPs) if already measured with these libraries, else None (never imports torch)."""
-    found = _MEASURED.get((key, num_classes, image_size)) or _stored().get(f"{key}|{num_classes}|{image_size}")
+    found = _MEASURED.get((key, num_classes, image_size)) or STATS.get(f"{key}|{num_classes}|{image_size}")
     if not (isinstance(found, (list, tuple)) and len(found) == 2):
         return None
     return int(found[0]), int(found[1]) / 1e9
@@ -191,12 +141,12 @@ def complexity_flops(key: str, num_classes: int = 2, image_size: int = 224) -> t
     memo = (key, num_classes, image_size)
     if memo in _MEASURED:
         return _MEASURED[memo]
-    found = _stored().get(f"{key}|{num_classes}|{image_size}")
+    found = STATS.get(f"{key}|{num_classes}|{image_size}")
     if isinstance(found, list) and len(found) == 2:
         result = int(found[0]), int(found[1])
     else:
         result = _measure(key, num_classes, image_size)
-        _store(f"{key}|{num_classes}|{image_size}", list(result))
+        STATS.put(f"{key}|{num_classes}|{image_size}", list(result))
     _MEASURED[memo] = result
     return result
 

@@ -1,9 +1,9 @@
 """How long a run will take on this computer, before it starts.
 
-A few timed batches of the engine's own training step and prediction path (``core.training.bench``)
-give images/s for one architecture, size, batch and device; they are kept in a small JSON
-file in the cache folder, so each combination is measured once. The estimate then adds up
-what the run does: decode every photo once, and either compute frozen features once (photos
+A few timed batches of the engine's own training step and prediction path
+(``core.training.bench.measure_rates``) give images/s for one architecture, size, batch and device;
+they are kept in a small JSON file in the cache folder, so each combination is measured once. The
+estimate then adds up what the run does: decode every photo once, and either compute frozen features once (photos
 and mirrors) and train a head in milliseconds, or train and validate every epoch.
 
 A few batches timed while the computer was busy (or on a laptop that had not yet raised its
@@ -14,13 +14,11 @@ the same architecture, size and batch uses it.
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
-from pathlib import Path
 
-from core.utils.atomic import write_text_atomic
-from core.utils.paths import cache_root
+from core.utils.json_cache import JsonCache
+from core.utils.versions import model_libraries_tag
 
 DECODE_IMAGES_PER_S = 500.0  # measured: 1,466 competition photos decode in ~2.5 s on 2 cores
 FROZEN_EPOCH_S = 0.1  # an epoch of a linear head on cached features
@@ -33,50 +31,26 @@ class Rates:
     predict_images_per_s: float
 
 
-def _file() -> Path:
-    return cache_root() / "speed.json"
+#: "arch|size|batch|device|train or predict|libraries" -> [train, predict] images/s
+SPEEDS = JsonCache("speed.json")
 
 
-def _key(arch: str, image_size: int, batch_size: int, device: str, precision: str, train: bool) -> str:
+def rates_key(arch: str, image_size: int, batch_size: int, device: str, precision: str, train: bool) -> str:
     from core.hardware import device_label, resolve_device, resolve_precision
-    from core.models.stats import library_versions
 
     dev = resolve_device(device)
     label = device_label(dev, resolve_precision(precision, dev))
-    return f"{arch}|{image_size}|{batch_size}|{label}|{'train' if train else 'predict'}|{library_versions()}"
+    return f"{arch}|{image_size}|{batch_size}|{label}|{'train' if train else 'predict'}|{model_libraries_tag()}"
 
 
 def cached_rates(arch: str, image_size: int, batch_size: int, train: bool, device: str = "auto",
                  precision: str = "auto") -> Rates | None:
-    try:
-        stored = json.loads(_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    hit = stored.get(_key(arch, image_size, batch_size, device, precision, train))
+    hit = SPEEDS.get(rates_key(arch, image_size, batch_size, device, precision, train))
     return Rates(*hit) if hit else None
 
 
-def _remember(key: str, rates: Rates) -> None:
-    try:
-        stored = json.loads(_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = {}
-    stored[key] = [rates.train_images_per_s, rates.predict_images_per_s]
-    try:
-        write_text_atomic(_file(), json.dumps(stored, indent=1))
-    except OSError:
-        pass  # a read-only cache only costs measuring again
-
-
-def measure_rates(arch: str, image_size: int, batch_size: int, train: bool, device: str = "auto",
-                  precision: str = "auto") -> Rates:
-    """Time a few batches (seconds to a minute for the largest nets on a CPU) and remember the result."""
-    from core.training.bench import bench_arch
-
-    r = bench_arch(arch, image_size, batch_size, steps=2, warmup=1, device=device, precision=precision, train=train)
-    rates = Rates(r.train_images_per_s, r.predict_images_per_s)
-    _remember(_key(arch, image_size, batch_size, device, precision, train), rates)
-    return rates
+def remember_rates(key: str, rates: Rates) -> None:
+    SPEEDS.put(key, [rates.train_images_per_s, rates.predict_images_per_s])
 
 
 def learn_from_run(arch: str, image_size: int, batch_size: int, device: str, precision: str,
@@ -94,7 +68,7 @@ def learn_from_run(arch: str, image_size: int, batch_size: int, device: str, pre
     if train is None or val is None:
         return None
     rates = Rates(train, val)
-    _remember(_key(arch, image_size, batch_size, device, precision, True), rates)
+    remember_rates(rates_key(arch, image_size, batch_size, device, precision, True), rates)
     return rates
 
 

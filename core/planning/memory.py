@@ -25,8 +25,9 @@ import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from core.utils.atomic import write_text_atomic
-from core.utils.paths import cache_root
+from core.utils.formatting import format_bytes
+from core.utils.json_cache import JsonCache
+from core.utils.versions import model_libraries_tag
 
 #: a real CPU step's peak RSS over the simulated bytes of activations and temporaries (oneDNN buffers,
 #: malloc arenas), measured by scripts/check_memory.py; weights, gradients and optimizer state need none
@@ -52,29 +53,19 @@ class MemoryEstimate:
 
 
 def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
-    from core.models.stats import library_versions
-
     kind = "frozen" if start == "imagenet-frozen" else "train"
     half = "16bit" if precision in ("bf16", "fp16") else "fp32"
-    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{library_versions()}"
+    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{model_libraries_tag()}"
 
 
-def _file():
-    return cache_root() / "memory.json"
-
-
-def _read_cache() -> dict:
-    try:
-        stored = json.loads(_file().read_text(encoding="utf-8"))
-        return stored if isinstance(stored, dict) else {}
-    except (OSError, ValueError):
-        return {}
+#: "arch|batch|size|precision|frozen or train|optimizer|libraries" -> [peak, weights, state] bytes
+SIMULATED = JsonCache("memory.json")
 
 
 def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
                     optimizer: str = "adamw") -> MemoryEstimate | None:
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
-    hit = _read_cache().get(key)
+    hit = SIMULATED.get(key)
     return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2])) if hit and len(hit) == 3 else None
 
 
@@ -175,12 +166,7 @@ def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     if hit is not None:
         return hit
     est = simulate(arch, batch_size, image_size, precision, start, optimizer, should_stop)
-    stored = _read_cache()
-    stored[est.key] = [est.peak_bytes, est.weights_bytes, est.state_bytes]
-    try:
-        write_text_atomic(_file(), json.dumps(stored, indent=1))
-    except OSError:
-        pass  # a read-only cache only costs simulating again
+    SIMULATED.put(est.key, [est.peak_bytes, est.weights_bytes, est.state_bytes])
     return est
 
 
@@ -238,18 +224,14 @@ def available_ram() -> int | None:
 
 def describe(est: MemoryEstimate, available: int | None, what: str = "available") -> tuple[str, bool]:
     """('peak memory about 1.2 GB of 20.5 GB RAM available', too_big)."""
-    text = f"peak memory about {fmt_bytes(est.peak_bytes)}"
+    text = f"peak memory about {format_bytes(est.peak_bytes)}"
     if available is None:
         return text, False
     too_big = est.peak_bytes > available
-    text += f" of {fmt_bytes(available)} {what}"
+    text += f" of {format_bytes(available)} {what}"
     if too_big:
         text += ": more than this device has; lower the batch size or image size"
     return text, too_big
-
-
-def fmt_bytes(n: int) -> str:
-    return f"{n / GB:.1f} GB" if n >= 0.95 * GB else f"{n / 1024**2:.0f} MB"
 
 
 def _main(argv: list[str]) -> int:

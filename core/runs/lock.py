@@ -14,9 +14,8 @@ import socket
 from pathlib import Path
 
 from core.errors import InputError
+from core.runs.layout import LOCK_FILE
 from core.utils.processes import pid_alive
-
-LOCK_FILE = ".lock"
 
 
 class RunLock:

@@ -9,31 +9,14 @@ name (the run leaves every listing at once, in one step) and only then removes i
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
 
 from core.errors import InputError
-from core.runs.lock import LOCK_FILE, RunLock
-from core.runs.table import META_FILE, lock_owner_alive
-
-NAME_RE = re.compile(r"[\w.\-]+")  # as core.runs.layout.new_run_dir accepts for --name
-MAX_NAME = 120
-
-
-def check_name(name: str) -> str:
-    """A valid run folder name, or a one-line error saying what is wrong."""
-    name = name.strip()
-    if not name:
-        raise InputError("the new name is empty")
-    if name.startswith("."):
-        raise InputError(f"{name!r}: a run name cannot start with '.' (such folders are hidden)")
-    if not NAME_RE.fullmatch(name):
-        raise InputError(f"{name!r}: use letters, digits, '.', '_' and '-' only")
-    if len(name) > MAX_NAME:
-        raise InputError(f"{name!r}: at most {MAX_NAME} characters")
-    return name
+from core.runs.layout import LOCK_FILE, META_FILE, check_run_name
+from core.runs.lock import RunLock
+from core.runs.table import lock_owner_alive
 
 
 def _run_folder(run_dir: str | Path) -> Path:
@@ -55,7 +38,7 @@ def _take_lock(d: Path, doing: str) -> RunLock:
 def rename_run(run_dir: str | Path, new_name: str) -> Path:
     """Rename the run folder in place; returns the new path."""
     d = _run_folder(run_dir)
-    name = check_name(new_name)
+    name = check_run_name(new_name.strip())
     if name == d.name:
         return d
     target = d.parent / name

@@ -1,8 +1,9 @@
 """The runs folder as a table: one row per run, read from meta.json and metrics.csv only.
 
 Listing must stay instant with many runs (the Runs page lists 50 in well under a second), so
-nothing here loads weights or checkpoints, and this module imports neither torch nor
-core.runs.layout (which does): the window can list runs before torch has loaded.
+nothing here loads weights or checkpoints, and nothing imports torch: the window lists runs
+before PyTorch has loaded. Every list of runs in the app (the Runs page, ``catdog runs``, the
+model and resume choosers) comes from ``list_rows``, newest first.
 A run whose meta.json says "running" is running only while its training lock is held by a
 live process; otherwise it was interrupted (a crash, a kill) and is shown as "stopped",
 which is what it is: resumable from its last checkpoint.
@@ -20,13 +21,18 @@ from datetime import datetime
 from pathlib import Path
 
 from core.errors import InputError
-from core.runs.lock import LOCK_FILE
+from core.runs.layout import (
+    CHECKPOINT_FILE,
+    LOCK_FILE,
+    META_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    START_LABELS,
+    STATUSES,
+    start_of,
+)
+from core.runs.meta import try_read_meta
 from core.utils.processes import pid_alive
-
-# the file names of core.runs.layout (kept equal by tests/test_cli_runs.py; core.runs.layout imports torch)
-MODEL_FILE, META_FILE, METRICS_FILE, CHECKPOINT_FILE = "model.safetensors", "meta.json", "metrics.csv", "last.ckpt"
-STATUSES = ("running", "finished", "stopped", "failed")
-START_LABELS = {"scratch": "scratch", "imagenet-frozen": "ImageNet, frozen", "imagenet-finetune": "ImageNet, fine-tune"}
 
 
 @dataclass
@@ -34,7 +40,7 @@ class RunRow:
     name: str
     path: str
     arch: str
-    start: str  # scratch, imagenet-frozen or imagenet-finetune
+    start: str  # one of core.runs.layout.START_MODES
     image_size: int
     epochs: int  # done
     epochs_planned: int
@@ -57,6 +63,12 @@ class RunRow:
             return datetime.fromisoformat(self.created).astimezone().strftime("%Y-%m-%d %H:%M")
         except (TypeError, ValueError):
             return self.created or "?"
+
+    @property
+    def label(self) -> str:
+        """How a chooser names the run: 'resnet18-1  (resnet18, 128px, val 91.2%)'."""
+        acc = f"{self.best_val_acc:.1%}" if self.best_val_acc is not None else "n/a"
+        return f"{self.name}  ({self.arch}, {self.image_size}px, val {acc})"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -113,11 +125,8 @@ def _float(value) -> float | None:
 def read_row(run_dir: str | Path) -> RunRow | None:
     """One run's row from its meta.json, or None when the folder is not a run."""
     d = Path(run_dir)
-    try:
-        meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or "arch" not in meta:
+    meta = try_read_meta(d)
+    if meta is None or "arch" not in meta:
         return None
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     status = str(meta.get("status", "stopped"))
@@ -125,8 +134,7 @@ def read_row(run_dir: str | Path) -> RunRow | None:
         status = "running"
     elif status not in STATUSES or status == "running":
         status = "stopped"  # interrupted: its lock's owner is gone
-    start = meta.get("start") or ("imagenet-frozen" if config.get("freeze") else
-                                  "imagenet-finetune" if config.get("weights") == "imagenet" else "scratch")
+    start = start_of(meta)
     created = meta.get("created")
     if not isinstance(created, str):
         created = datetime.fromtimestamp((d / META_FILE).stat().st_mtime).astimezone().isoformat(timespec="seconds")
@@ -151,6 +159,11 @@ def list_rows(runs_dir: str | Path) -> list[RunRow]:
         if row is not None:
             rows.append(row)
     return sorted(rows, key=lambda r: (r.created, r.name), reverse=True)
+
+
+def list_runs(runs_dir: str | Path, resumable: bool = False) -> list[RunRow]:
+    """The runs a chooser offers, newest first: those with weights, or (``resumable``) with a checkpoint."""
+    return [r for r in list_rows(runs_dir) if (r.resumable if resumable else r.has_model)]
 
 
 def check_runs_dir(runs_dir: str | Path) -> Path:
@@ -186,11 +199,8 @@ def read_history(run_dir: str | Path) -> list[dict]:
     except (OSError, UnicodeDecodeError, csv.Error):
         history = []
     if not history:
-        try:
-            meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
-            history = _clean_rows(meta.get("metrics")) if isinstance(meta, dict) else []
-        except (OSError, ValueError):
-            history = []
+        meta = try_read_meta(d)
+        history = _clean_rows(meta.get("metrics")) if meta is not None else []
     return history
 
 

@@ -16,6 +16,7 @@ from core.data.augment import cache_side, eval_batch, to_model_input, train_batc
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
 from core.inference.forward import batch_probs
 from core.models.registry import build_model
+from core.planning.duration import Rates, rates_key, remember_rates
 from core.training.config import TrainConfig
 from core.training.loop import train_step
 from core.training.optim import make_optimizer
@@ -76,3 +77,12 @@ def bench_arch(arch: str, image_size: int = 224, batch_size: int = 32, steps: in
     pred_s = _timed(one_predict, 1, max(2, steps // 2))
     return BenchResult(arch, image_size, batch_size, device_label(dev, prec),
                        train_ips, max(2, steps // 2) * pred_batch / pred_s)
+
+
+def measure_rates(arch: str, image_size: int, batch_size: int, train: bool, device: str = "auto",
+                  precision: str = "auto") -> Rates:
+    """Time a few batches (seconds to a minute for the largest nets on a CPU) and remember them for estimates."""
+    r = bench_arch(arch, image_size, batch_size, steps=2, warmup=1, device=device, precision=precision, train=train)
+    rates = Rates(r.train_images_per_s, r.predict_images_per_s)
+    remember_rates(rates_key(arch, image_size, batch_size, device, precision, train), rates)
+    return rates

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from core.errors import InputError
+from core.runs.layout import FROZEN, Start, start_mode
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 #: a new user's first run in the window: the fastest road to a good model on any hardware
-NEW_USER_ARCH, NEW_USER_START = "efficientnet_lite0", "imagenet-frozen"
+NEW_USER_ARCH, NEW_USER_START = "efficientnet_lite0", FROZEN
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 
@@ -49,11 +48,9 @@ class TrainConfig:
     schedule_from_epoch: int = 0  # where the learning-rate schedule starts: > 0 after "train N more epochs"
 
     @property
-    def start(self) -> str:
-        """"scratch", "imagenet-frozen" or "imagenet-finetune": how the run begins."""
-        if self.weights != "imagenet":
-            return "scratch"
-        return "imagenet-frozen" if self.freeze else "imagenet-finetune"
+    def start(self) -> Start:
+        """How the run begins (core.runs.layout.START_MODES)."""
+        return start_mode(self.weights, self.freeze)
 
     def validate(self) -> TrainConfig:
         """Check every setting (naming the flag) and fill in the architecture's default image size."""

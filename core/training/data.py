@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,8 +15,11 @@ from core.data.classes import balance_warnings, match_classes
 from core.data.discover import DatasetIndex, Sample, discover
 from core.data.split import stratified_split
 from core.errors import InputError
+from core.runs.split_record import fingerprint, make_record, restore
 from core.training.config import TrainConfig
-from core.training.split_record import fingerprint, make_record, restore
+
+if TYPE_CHECKING:  # torch.distributed loads only when several processes run
+    from core.training.distributed import World
 
 
 @dataclass
@@ -86,8 +90,6 @@ def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None =
         train_idx, val_idx = stratified_split([s.label for s in samples], cfg.val_split, cfg.seed)
     split = make_record(samples, train_idx, val_idx, index.classes, index.root)
     if world is not None and world.active:
-        from core.training.distributed import decode_shard
-
         return decode_shard(world, cfg, index, samples, train_idx, val_idx, split, note, progress, should_stop)
 
     budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
@@ -118,3 +120,51 @@ def readable_warnings(classes: list[str], paths: list[Path], labels: np.ndarray,
             raise InputError(f"class {name!r} has no readable photo ({total} file(s), none can be decoded"
                              f"{'; e.g. ' + example if example else ''})")
     return balance_warnings(readable)
+
+
+def decode_shard(world: World, cfg, index, samples, train_idx, val_idx, split: dict, note: str, progress,
+                 should_stop):
+    """PreparedData for one process: it decodes only its own training and validation photos.
+
+    Every process owns a fixed share of the training photos (shuffled anew each epoch by the
+    batch maker) and of the validation photos; shares are padded by repetition to one length,
+    so all take the same number of steps. Unreadable photos are gathered, so warnings, errors
+    and meta.json speak of the whole set, the same on every process.
+    """
+    from core.training.distributed import shard
+
+    if len(set(world.gather(split["fingerprint"]))) > 1:
+        raise InputError(f"DATA {cfg.data}: the processes see different photos there; every machine needs the "
+                         "same photos at the same path")
+    mine_train, mine_val = shard(train_idx, cfg.seed, world), np.asarray(val_idx, np.int64)[world.rank::world.size]
+    own = np.concatenate([mine_train, mine_val])
+    budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
+    try:
+        cache = build_cache([samples[i].path for i in own], cache_side(cfg.image_size), budget,
+                            progress=progress, should_stop=should_stop)
+    except InterruptedError:
+        cache = None
+    if world.any(cache is None):
+        raise InterruptedError("stopped while decoding images")
+    n = len(mine_train)
+    bad = [(int(own[k]), reason) for k, (_, reason) in zip(np.flatnonzero(~cache.ok), cache.failures)]
+    everyone = world.gather((bad, int(cache.ok[:n].sum()), int(cache.ok[n:].sum())))
+    bad = sorted(b for part, _, _ in everyone for b in part)
+    paths = [s.path for s in samples]
+    labels = np.array([s.label for s in samples], np.int64)
+    ok = np.ones(len(samples), bool)
+    ok[[i for i, _ in bad]] = False
+    failures = [(paths[i], reason) for i, reason in bad]
+    index.warnings = readable_warnings(index.classes, paths, labels, ok, failures)
+    n_train, n_val = sum(e[1] for e in everyone), sum(e[2] for e in everyone)
+    if n_train == 0:
+        raise InputError(f"none of the training images in {cfg.data} could be read")
+    if n_val == 0:
+        raise InputError("no readable validation images: use more images, a larger --val-split or --val DIR")
+    if min(e[1] for e in everyone) == 0 or min(e[2] for e in everyone) == 0:
+        raise InputError(f"too few photos for {world.size} processes ({n_train} to train, {n_val} to validate): "
+                         "each process needs at least one of each; use fewer processes")
+    train = np.resize(np.flatnonzero(cache.ok[:n]), max(e[1] for e in everyone))  # pad: same steps everywhere
+    val = n + np.flatnonzero(cache.ok[n:])
+    return PreparedData(index, cache, labels[own], train, val, index.classes, split, note, n_train=n_train,
+                        n_val=n_val, failures=failures, rank=world.rank)

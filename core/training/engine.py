@@ -21,7 +21,7 @@ from core.data.augment import cache_side
 from core.errors import InputError
 from core.failures import describe_failure
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
-from core.runs import layout as runs
+from core.runs import store
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.data import prepare_data
@@ -188,7 +188,7 @@ def _read_resume(run_dir: Path, epochs: int | None, given: dict, world_size: int
     """The run's config and checkpoint, checked against the flags given; True when ``epochs`` extends it."""
     if not run_dir.is_dir():
         raise InputError(f"--resume {run_dir}: no such run folder")
-    ckpt = runs.load_checkpoint(run_dir)
+    ckpt = store.load_checkpoint(run_dir)
     cfg = TrainConfig.from_dict(ckpt["config"])
     check_resume_flags(cfg, given)
     done, extended = int(ckpt["epoch"]), False
@@ -197,7 +197,7 @@ def _read_resume(run_dir: Path, epochs: int | None, given: dict, world_size: int
             raise InputError(f"--epochs {epochs}: this run has already trained {done} epoch(s); ask for more")
         cfg.epochs, cfg.schedule_from_epoch, extended = epochs, done, True
     elif done >= cfg.epochs:
-        runs.load_weights(run_dir)  # a finished run must also have readable weights, or say so
+        store.load_weights(run_dir)  # a finished run must also have readable weights, or say so
         best = ckpt["best"]
         acc = f"{best['val_acc']:.2%}" if best.get("val_acc") is not None else "n/a"
         raise InputError(f"{run_dir} already finished all {cfg.epochs} epochs (best validation accuracy {acc} at "

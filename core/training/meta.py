@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from core.data.augment import cache_side
 from core.models.registry import get_arch
-from core.runs import layout as runs
+from core.runs import layout
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
+from core.utils.versions import library_versions
 
 
 def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, best: dict, status: str,
@@ -34,7 +35,7 @@ def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, b
         "best_epoch": best["epoch"],
         "best_val_acc": best["val_acc"],
         "status": status,
-        "versions": runs.library_versions(),
-        "created": runs.now_iso(),
-        "updated": runs.now_iso(),
+        "versions": library_versions(),
+        "created": layout.now_iso(),
+        "updated": layout.now_iso(),
     }

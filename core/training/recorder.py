@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.runs import layout as runs
+from core.runs import layout, store
 from core.runs.lock import RunLock
+from core.runs.meta import read_meta, write_meta
 
 
 class RunRecorder:
@@ -23,7 +24,7 @@ class RunRecorder:
 
     @classmethod
     def create(cls, out: str, name: str | None, arch: str) -> RunRecorder:
-        rec = cls(runs.new_run_dir(out, name, arch))
+        rec = cls(layout.new_run_dir(out, name, arch))
         rec.lock.acquire()
         return rec
 
@@ -33,7 +34,7 @@ class RunRecorder:
         rec = cls(run_dir)
         rec.lock.acquire()
         rec.remove_stale_temp_files()
-        previous = runs.read_meta(run_dir)
+        previous = read_meta(run_dir)
         rec.meta = {"created": previous.get("created"), "resumed": previous.get("resumed", 0) + 1}
         return rec
 
@@ -48,7 +49,7 @@ class RunRecorder:
         kept = {k: v for k, v in self.meta.items() if k in ("created", "resumed") and v is not None}
         self.meta = {**meta, **kept, "status": status}
         self.meta.setdefault("created", meta.get("created"))
-        runs.write_meta(self.run_dir, self.meta)
+        write_meta(self.run_dir, self.meta)
 
     def start(self, meta: dict) -> None:
         self.write_meta(meta, "running")
@@ -56,13 +57,13 @@ class RunRecorder:
 
     def epoch_done(self, meta: dict, history: list, best_model, checkpoint: dict, finished: bool) -> None:
         if best_model is not None:
-            runs.save_model(self.run_dir, best_model, {"arch": meta["arch"], "classes": ",".join(meta["classes"])})
-        runs.write_metrics(self.run_dir, history)
-        runs.save_checkpoint(self.run_dir, checkpoint)
+            store.save_model(self.run_dir, best_model, {"arch": meta["arch"], "classes": ",".join(meta["classes"])})
+        store.write_metrics(self.run_dir, history)
+        store.save_checkpoint(self.run_dir, checkpoint)
         self.write_meta(meta, "finished" if finished else "running")
 
     def stopped(self, meta: dict, checkpoint: dict) -> None:
-        runs.save_checkpoint(self.run_dir, checkpoint)
+        store.save_checkpoint(self.run_dir, checkpoint)
         self.write_meta(meta, "stopped")
 
     def failed(self, message: str, details: str) -> None:
