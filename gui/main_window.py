@@ -1,4 +1,8 @@
-"""The main window: Data, Train and Predict pages wired to core through thread adapters."""
+"""The main window: six pages (Data, Train, Predict, Evaluate, Runs, Explore) wired to core through jobs.
+
+Long work runs on worker threads (gui/jobs/); the pages ask for it through signals and the window
+starts training and prediction. Closing stops every live job and waits for it (gui.jobs.base.shutdown).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from core.errors import InputError
 from core.models.registry import ARCHS
-from core.runs import layout as runs
+from core.runs.meta import read_meta
 from core.training import events as ev
-from gui.jobs.workers import PredictJob, TrainJob
+from gui.jobs import base as jobs
+from gui.jobs.predict import PredictJob
+from gui.jobs.preload import Preloader
+from gui.jobs.train import TrainJob
 from gui.pages.data.page import DataPage
 from gui.pages.evaluate.page import EvaluatePage
 from gui.pages.explore.page import ExplorerPage
@@ -31,7 +38,6 @@ from gui.window.drop_routing import PageDropRouter
 from gui.window.gc_freeze import freeze_once
 from gui.window.icon import app_icon
 from gui.window.menus import build_menus
-from gui.window.preload import Preloader
 from gui.window.status import StatusLine
 from gui.window.tooltips import apply_tooltips
 
@@ -105,6 +111,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.trainingFinished.connect(lambda _run: self.estimator.schedule())  # the run taught it its speed
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
+        self.runsPage.runsChanged.connect(lambda: self.predictPage.refresh_models(self.weights_dir))
         self.tabs.addTab(self.runsPage, "5 · Runs")
         self.tabs.addTab(self.explorerPage, "6 · Explore")
         self.actions_by_name = build_menus(self)  # after the last page: View has one item per page
@@ -143,7 +150,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.dataPage.set_folder(folder)
         if self.dataPage.index is None:
             return self.show_error("Cannot train on this folder", self.dataPage.error_message, "data")
-        config = self.trainPage.config(folder, self.dataPage.valSplitSpin.value(), self.weights_dir)
+        config = self.trainPage.config(folder, self.dataPage.val_split(), self.weights_dir)
         try:
             config.validate()
         except InputError as exc:
@@ -166,7 +173,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             self.trainPage.set_arch(INSTALLED_ALTERNATIVE)
         elif choice == "scratch":
             self.trainPage.startCombo.set_start("scratch")
-        config = self.trainPage.config(self.dataPage.folder(), self.dataPage.valSplitSpin.value(), self.weights_dir)
+        config = self.trainPage.config(self.dataPage.folder(), self.dataPage.val_split(), self.weights_dir)
         self._save_settings()
         self.statusLine.clear_error()
         self._start_job(TrainJob(config))
@@ -181,7 +188,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     def resume_run(self, run_dir: str, epochs: int | None = None) -> None:
         """Continue a run: its settings in the form, its past epochs on the curves, then train."""
         try:
-            meta = runs.read_meta(Path(run_dir))
+            meta = read_meta(Path(run_dir))
         except InputError as exc:
             return self.show_error("Cannot resume", str(exc), "train")
         self.trainPage.show_run_settings(meta, epochs)
@@ -254,10 +261,6 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             return
         self._save_settings()
         self.preloader.stop_polling()
-        self.estimator.shutdown()
-        self.evaluatePage.shutdown()
-        for job in (self.train_job, self.predict_job):
-            if job is not None and job.is_running():
-                job.stop()
-                job.finish_now()  # the engine checkpoints within one batch
+        self.estimator.close()  # before the jobs deliver their last results: they must not start a measurement
+        jobs.shutdown()  # every page's jobs: stopped and waited for (the engine checkpoints within one batch)
         super().closeEvent(event)

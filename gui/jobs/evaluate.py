@@ -1,4 +1,4 @@
-"""Evaluation and Grad-CAM off the GUI thread, on the queue-drained job adapter of gui/jobs/workers.py.
+"""Evaluation and Grad-CAM off the GUI thread, on the queue-drained job base of gui/jobs/base.py.
 
 Torch and the model code load inside ``work()``, on the worker thread. The Grad-CAM job
 keeps a model of its own (never the evaluation's): its hooks must not see another
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Signal
 
-from gui.jobs.workers import _Job
+from gui.jobs.base import Job
 
 #: gallery thumbnails are kept at this many pixels: sharp at 80 logical px on a 2x screen
 THUMB_PX = 160
@@ -38,7 +38,7 @@ def same_model(lm, model_path: str) -> bool:
     return lm is not None and str(lm.run_dir) == str(model_path)
 
 
-class EvalJob(_Job):
+class EvalJob(Job):
     """Loads the model, finds the labelled photos, classifies them batch by batch."""
 
     loaded = Signal(object)  # LoadedModel
@@ -66,7 +66,7 @@ class EvalJob(_Job):
         self.post("finishedWith", result, chosen.ignored)
 
 
-class CamJob(_Job):
+class CamJob(Job):
     """Grad-CAM of every class of one photo at one stage (None: the last convolutional stage)."""
 
     ready = Signal(object, list, object)  # PhotoCam, stage names, the LoadedModel it used

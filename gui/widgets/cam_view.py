@@ -3,6 +3,7 @@
 Used on the Evaluate page (``camView``) and the Predict page. Changing the class only
 repaints (every class's map comes back at once); changing the stage asks again. One job
 at a time: a newer request waits and replaces any older waiting one.
+Closing the window waits for a Grad-CAM in progress (gui.jobs.base.shutdown).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.explain.overlay import blend
@@ -124,15 +125,6 @@ class CamView(QWidget):
         side = max(64, min(self.image.width(), self.image.height()) - 4)
         self.image.setPixmap(sharp_pixmap(blend(self.cam.rgb, self.cam.maps[k]), side, self.devicePixelRatioF()))
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.window().installEventFilter(self)  # closing the window waits for a Grad-CAM in progress
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Close and watched is self.window():
-            self.shutdown()
-        return False
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._paint()
@@ -146,9 +138,3 @@ class CamView(QWidget):
         self.image.clear()
         self.openButton.setEnabled(False)
         self.title.setText("Grad-CAM: choose a photo to see where the model looks.")
-
-    def shutdown(self) -> None:
-        self._pending = None
-        if self.job is not None and self.job.is_running():
-            self.job.stop()
-            self.job.finish_now()

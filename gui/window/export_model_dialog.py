@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gui.jobs.workers import _Job
+from core.runs.table import list_runs
+from gui.jobs.base import Job
 
 FORMATS = {"onnx": ("ONNX (onnxruntime, any language)", ".onnx"), "torchscript": ("TorchScript (torch.jit.load)", ".pt")}
 
 
-class ExportModelJob(_Job):
+class ExportModelJob(Job):
     exported = Signal(object)  # core.export.model_file.ExportResult
 
     def __init__(self, run: str, fmt: str, path: str) -> None:
@@ -53,12 +54,8 @@ class ExportModelDialog(QDialog):
         self.job: ExportModelJob | None = None
         self.runCombo = QComboBox()
         self.runCombo.setObjectName("exportRunCombo")
-        from core.runs.layout import (
-            list_runs,  # core.runs.layout loads torch: not at the window's import
-        )
-
         for run in list_runs(weights_dir):
-            self.runCombo.addItem(run.label, str(run.path))
+            self.runCombo.addItem(run.label, run.path)
         if select and self.runCombo.findData(select) >= 0:
             self.runCombo.setCurrentIndex(self.runCombo.findData(select))
         self.formatCombo = QComboBox()

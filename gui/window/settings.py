@@ -28,7 +28,7 @@ def restore(window) -> None:
     t.imageSizeSpin.setValue(int(s.value("imageSize", ARCHS[t.arch()].image_size)))
     t.lrSpin.setValue(float(s.value("lr", d.lr)))
     t.optimizerCombo.setCurrentText(str(s.value("optimizer", d.optimizer)))
-    window.dataPage.valSplitSpin.setValue(float(s.value("valSplit", d.val_split)))
+    window.dataPage.set_val_split(float(s.value("valSplit", d.val_split)))
     window.predictPage.last_dir = str(s.value("predictDir", ""))
     folder = str(s.value("dataDir", ""))
     if folder and Path(folder).is_dir():
@@ -46,7 +46,7 @@ def save(window) -> None:
     s.setValue("imageSize", t.imageSizeSpin.value())
     s.setValue("lr", t.lrSpin.value())
     s.setValue("optimizer", t.optimizerCombo.currentText())
-    s.setValue("valSplit", window.dataPage.valSplitSpin.value())
+    s.setValue("valSplit", window.dataPage.val_split())
     s.setValue("predictDir", window.predictPage.last_dir)
     s.setValue("weightsDir", window.weights_dir)
     s.sync()

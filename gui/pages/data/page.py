@@ -39,6 +39,7 @@ SAMPLES_PER_CLASS = 8
 class DataPage(QWidget):
     datasetChanged = Signal(object)  # DatasetIndex or None
     error = Signal(str)
+    valSplitChanged = Signal(float)  # the share of each class kept for validation
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -67,6 +68,7 @@ class DataPage(QWidget):
         self.valSplitSpin.setValue(0.2)
         self.valSplitSpin.setSuffix(" of each class")
         self.valSplitSpin.valueChanged.connect(self._update_summary)
+        self.valSplitSpin.valueChanged.connect(self.valSplitChanged)
         self.valSplitSpin.setMaximumWidth(160)
         form = QHBoxLayout()
         form.addWidget(QLabel("Validation split:"))
@@ -105,6 +107,13 @@ class DataPage(QWidget):
 
     def folder(self) -> str:
         return self.dataPathEdit.text().strip()
+
+    def val_split(self) -> float:
+        """The share of each class kept aside to measure accuracy (TrainConfig.val_split)."""
+        return self.valSplitSpin.value()
+
+    def set_val_split(self, share: float) -> None:
+        self.valSplitSpin.setValue(share)
 
     def set_folder(self, folder: str) -> None:
         folder = str(folder).strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from core.runs.layout import list_runs
+from core.runs.table import list_runs
 from gui.pages.predict.page import BASELINE_ARCH
 
 IMAGENET_PREFIX = "imagenet:"  # core.inference.predict.IMAGENET_PREFIX; that module loads torch, this one must not
@@ -22,7 +22,7 @@ class ModelCombo(QComboBox):
         self.blockSignals(True)
         self.clear()
         for run in list_runs(weights_dir):
-            self.addItem(run.label, str(run.path))
+            self.addItem(run.label, run.path)
         self.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
         i = self.findData(current) if current else -1
         self.setCurrentIndex(max(i, 0))

@@ -247,10 +247,3 @@ class EvaluatePage(QWidget):
 
     def _explain(self, photo) -> None:
         self.camView.show_photo(photo.path, self._caption(photo))
-
-    def shutdown(self) -> None:
-        """Closing the window: stop the evaluation and the Grad-CAM, wait for them."""
-        self.camView.shutdown()
-        if self.busy():
-            self.job.stop()
-            self.job.finish_now()

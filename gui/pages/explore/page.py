@@ -23,15 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.models.registry import ARCHS
-from gui.jobs.owner import FinishJobsOnClose
-from gui.jobs.workers import _Job
+from gui.jobs.base import Job
 
 COLUMNS = ("Stage", "Block", "n", "Output", "Parameters", "MFLOPs", "FLOPs %", "What it does")
 NUMERIC = {2, 4, 5, 6}
 SELECT_HINT = "<i>Select a row to read all of it.</i>"
 
 
-class ExploreJob(_Job):
+class ExploreJob(Job):
     ready = Signal(object)  # core.explore.architecture.Exploration
     problem = Signal(str, int, str)  # arch, image size, message
 
@@ -136,7 +135,7 @@ class _Side(QWidget):
                             "n: blocks in a stage, conv/linear layers elsewhere.")
 
 
-class ExplorerPage(FinishJobsOnClose, QWidget):
+class ExplorerPage(QWidget):
     explored = Signal(str, int)  # an architecture's table is shown: its key, rows
 
     def __init__(self, parent=None) -> None:
@@ -191,7 +190,6 @@ class ExplorerPage(FinishJobsOnClose, QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.watch_window()
         if not self._started:
             self._started = True
             self.refresh()

@@ -1,6 +1,6 @@
 """Classifying photos and writing the submission CSV, as the window does it (a MainWindow mixin).
 
-Kept out of main_window.py so that each file reads alone; the methods stay on the window
+Kept out of gui/main_window.py so that each file reads alone; the methods stay on the window
 (``window.predict_paths``, ``window.export_csv``...) because the pages, menus and tests call them there.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.data.discover import collect_images
 from core.errors import InputError
-from gui.jobs.workers import PredictJob
+from gui.jobs.predict import PredictJob
 from gui.pages.predict.submission_dialog import ExportDialog
 
 
@@ -50,10 +50,10 @@ class PredictionFlow:
         self.loaded_model = lm
 
     def _prediction_batch(self, preds: list, thumbs: list) -> None:
-        self.predictPage.predictionsTable.add_predictions(preds, thumbs, self.loaded_model.classes)
+        self.predictPage.add_predictions(preds, thumbs, self.loaded_model.classes)
 
     def _prediction_progress(self, done: int, total: int) -> None:
-        self.predictPage.predictProgress.setValue(done)
+        self.predictPage.set_progress(done)
 
     def _prediction_failed(self, message: str) -> None:
         self.show_error("Prediction failed", message, "predict")
@@ -70,13 +70,12 @@ class PredictionFlow:
         job, self.predict_job = self.predict_job, None
         if job is not None:
             job.wait()
-        self.predictPage.set_busy(False)
+        self.predictPage.set_busy(False)  # Export is enabled if there is something to export
         self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
-        self.predictPage.exportCsvButton.setEnabled(bool(self.predictPage.predictionsTable.predictions))
-        self.predictionsReady.emit(self.predictPage.predictionsTable.rowCount())
+        self.predictionsReady.emit(self.predictPage.rows_shown())
 
     def export_csv(self) -> None:
-        preds = self.predictPage.predictionsTable.predictions
+        preds = self.predictPage.predictions()
         if not preds:
             return
         start = self.settings.value("exportDir", "")
@@ -90,4 +89,4 @@ class PredictionFlow:
     def _exported(self) -> None:
         path = self.export_dialog.written_path
         self.settings.setValue("exportDir", str(Path(path).parent))
-        self.statusLine.info(f"Wrote {len(self.predictPage.predictionsTable.predictions)} rows to {path}")
+        self.statusLine.info(f"Wrote {len(self.predictPage.predictions())} rows to {path}")

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.discover import IMAGE_SUFFIXES
-from core.runs.layout import IMAGENET_PREFIX, list_runs
+from core.runs.layout import IMAGENET_PREFIX
+from core.runs.table import list_runs
 from gui.pages.predict.table import PredictionsTable, TableControls
 from gui.widgets.cam_view import CamView
 from gui.widgets.drop_zone import DropZone, accept_local_drag, local_paths
@@ -128,7 +129,7 @@ class PredictPage(QWidget):
         current = select or self.modelCombo.currentData()
         self.modelCombo.clear()
         for run in list_runs(getattr(self, "weights_dir", "weights")):
-            self.modelCombo.addItem(run.label, str(run.path))
+            self.modelCombo.addItem(run.label, run.path)
         # the untrained baseline every run should beat; its weights come with the app
         self.modelCombo.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
         i = self.modelCombo.findData(current) if current else -1
@@ -141,6 +142,19 @@ class PredictPage(QWidget):
 
     def model_path(self) -> str | None:
         return self.modelCombo.currentData()
+
+    def predictions(self) -> list:
+        """The last prediction's rows, in the order they arrived."""
+        return self.predictionsTable.predictions
+
+    def rows_shown(self) -> int:
+        return self.predictionsTable.rowCount()
+
+    def add_predictions(self, preds: list, thumbs: list, classes: list[str]) -> None:
+        self.predictionsTable.add_predictions(preds, thumbs, classes)
+
+    def set_progress(self, done: int) -> None:
+        self.predictProgress.setValue(done)
 
     # drops anywhere on the page (table, busy strip) are photos to classify
     def dragEnterEvent(self, event) -> None:
@@ -171,6 +185,8 @@ class PredictPage(QWidget):
             self.predictProgress.setValue(0)
             self.predictProgress.setFormat(self.IDLE_PROGRESS)
             self.summaryLabel.setText("Nothing classified: the prediction failed (see the message).")
+        if not busy:
+            self.exportCsvButton.setEnabled(bool(self.predictionsTable.predictions))
 
     def show_summary(self, preds: list, failures: list, classes: list[str], cancelled: bool) -> None:
         self.failures, self.cancelled = list(failures), cancelled

@@ -13,13 +13,14 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
-from core.cli.runs import format_bytes
 from core.errors import InputError
 from core.runs.ops import delete_run, rename_run
+from core.utils.formatting import format_bytes
 
 
 class RunActions:
-    """Needs ``window_`` (the MainWindow), ``runsTable``, ``comparePlot``, ``refresh()`` and ``_training()``."""
+    """Needs ``window_`` (the MainWindow), ``runsTable``, ``comparePlot``, ``refresh()``, ``_training()`` and
+    the ``runsChanged`` signal."""
 
     # -- actions -------------------------------------------------------------------------
     def _error(self, title: str, exc: Exception) -> None:
@@ -51,7 +52,7 @@ class RunActions:
         self._forget_loaded(path)
         self.refresh()
         self.runsTable.select_paths([str(target)])
-        self.window_.predictPage.refresh_models(self.window_.weights_dir)
+        self.runsChanged.emit()
         self.window_.statusLine.info(f"Renamed {Path(path).name} to {target.name}")
         return target
 
@@ -83,7 +84,7 @@ class RunActions:
             except InputError as exc:
                 self._error("Cannot delete", exc)
         self.refresh()
-        self.window_.predictPage.refresh_models(self.window_.weights_dir)
+        self.runsChanged.emit()
         if deleted:  # an error about the others stays on the status line
             self.window_.statusLine.info(f"Deleted {deleted} run(s)")
         return deleted
@@ -111,7 +112,7 @@ class RunActions:
 
         dialog = ResumeDialog(self.window_.weights_dir, self.window_)
         for i, run in enumerate(dialog.runs):
-            if str(run.path) == sel[0].path:
+            if run.path == sel[0].path:
                 dialog.table.selectRow(i)
         dialog.accepted.connect(lambda: self.window_.resume_run(*dialog.choice()))
         self.resume_dialog = dialog

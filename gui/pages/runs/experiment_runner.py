@@ -49,7 +49,7 @@ class ExperimentRunner(QObject):
         if w.dataPage.index is None:
             w.show_error("Cannot train on this folder", w.dataPage.error_message, "data")
             return False
-        base = w.trainPage.config(folder, w.dataPage.valSplitSpin.value(), w.weights_dir)
+        base = w.trainPage.config(folder, w.dataPage.val_split(), w.weights_dir)
         try:
             self.queue = ExperimentQueue.create(key, base)
         except InputError as exc:
@@ -111,6 +111,6 @@ class ExperimentRunner(QObject):
 
 
 def _new_train_job(cfg):
-    from gui.jobs.workers import TrainJob  # the engine loads with it: torch stays out of the window's start-up
+    from gui.jobs.train import TrainJob  # the engine loads with it: torch stays out of the window's start-up
 
     return TrainJob(cfg)

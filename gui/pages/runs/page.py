@@ -7,12 +7,12 @@ run trains) and the window's own resume path; experiments through gui.pages.runs
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from core.cli.runs import format_bytes
 from core.runs.table import list_rows, read_history
 from core.training.experiments import EXPERIMENTS
+from core.utils.formatting import format_bytes
 from gui.pages.runs.actions import RunActions
 from gui.pages.runs.compare_plot import ComparePlot
 from gui.pages.runs.experiment_runner import ExperimentRunner
@@ -30,6 +30,7 @@ def _button(text: str, name: str, tip: str = "") -> QPushButton:
 
 
 class RunsPage(RunActions, QWidget):
+    runsChanged = Signal()  # runs renamed or deleted here: other lists of runs are out of date
     LIVE_MS = 2000
     def __init__(self, window) -> None:
         super().__init__()

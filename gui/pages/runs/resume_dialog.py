@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.runs.layout import list_runs
+from core.runs.table import list_runs
 
 
 class ResumeDialog(QDialog):
@@ -37,7 +37,7 @@ class ResumeDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         for i, r in enumerate(self.runs):
             acc = f"{r.best_val_acc:.1%}" if r.best_val_acc is not None else "–"
-            for j, text in enumerate((r.path.name, r.arch, r.status, f"{r.epochs_done} / {r.epochs}", acc)):
+            for j, text in enumerate((r.name, r.arch, r.status, f"{r.epochs} / {r.epochs_planned}", acc)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.epochsSpin = QSpinBox()
@@ -72,11 +72,11 @@ class ResumeDialog(QDialog):
         ok.setEnabled(run is not None)
         if run is None:
             return
-        finished = run.epochs_done >= run.epochs
-        self.epochsSpin.setMinimum(run.epochs_done + 1 if finished else max(run.epochs_done, 1))
-        self.epochsSpin.setValue(run.epochs_done + 5 if finished else run.epochs)
-        self.note.setText(f"{run.path.name} finished its {run.epochs} epochs: choose how many in all to train it "
-                          "further." if finished else f"{run.path.name} continues at epoch {run.epochs_done + 1}.")
+        finished = run.epochs >= run.epochs_planned
+        self.epochsSpin.setMinimum(run.epochs + 1 if finished else max(run.epochs, 1))
+        self.epochsSpin.setValue(run.epochs + 5 if finished else run.epochs_planned)
+        self.note.setText(f"{run.name} finished its {run.epochs_planned} epochs: choose how many in all to train it "
+                          "further." if finished else f"{run.name} continues at epoch {run.epochs + 1}.")
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
@@ -86,4 +86,4 @@ class ResumeDialog(QDialog):
         """(run folder, epochs in all, or None to keep the run's own plan)."""
         run = self.selected()
         epochs = self.epochsSpin.value()
-        return str(run.path), (None if epochs == run.epochs else epochs)
+        return run.path, (None if epochs == run.epochs_planned else epochs)

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from core.cli.runs import format_acc, format_bytes
 from core.runs.table import RunRow
+from core.utils.formatting import format_acc, format_bytes
 
 COLUMNS = ("Run", "Architecture", "Start", "Image", "Epochs", "Best val.", "Status", "Created", "On disk")
 HEADER_TIPS = ("The run folder's name", "", "From scratch, or from ImageNet weights (frozen or fine-tuned)",

@@ -12,8 +12,7 @@ import random
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.jobs.owner import FinishJobsOnClose
-from gui.jobs.workers import _Job
+from gui.jobs.base import Job
 from gui.widgets.images import pixmap_from_array
 
 CELL = 72  # pixels per picture on screen
@@ -21,7 +20,7 @@ VIEWS = 7  # random crops shown, beside the photo itself
 NO_DATA = "<b>What the network sees:</b> choose the training photos on the Data page to see it here."
 
 
-class PreviewJob(_Job):
+class PreviewJob(Job):
     ready = Signal(int, object, list)  # index of the photo used, its cached square, the views
 
     def __init__(self, paths: list, start: int, image_size: int, seed: int, frozen: bool) -> None:
@@ -46,7 +45,7 @@ class PreviewJob(_Job):
         raise InputError("no readable photo to preview (" + "; ".join(reasons[:3]) + ")")
 
 
-class AugPreview(FinishJobsOnClose, QFrame):
+class AugPreview(QFrame):
     """``set_dataset(index)`` from the Data page; follows ``size_spin`` and ``start_combo``."""
 
     previewReady = Signal(int)  # views shown
@@ -165,7 +164,6 @@ class AugPreview(FinishJobsOnClose, QFrame):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.watch_window()
         if self._stale:
             self._timer.start()
 

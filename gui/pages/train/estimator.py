@@ -15,12 +15,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.data.split import val_count
 from core.planning.duration import cached_rates, estimate_seconds
-from gui.jobs.workers import EstimateJob, _Job
+from gui.jobs.base import Job
+from gui.jobs.estimate import EstimateJob
 
 WARNING_STYLE = "color: #c0392b; font-weight: bold;"
 
 
-class MemoryJob(_Job):
+class MemoryJob(Job):
     """Simulates one training step's peak memory (core.planning.memory) and reads what the device has."""
 
     ready = Signal(object)  # (settings, text, too_big)
@@ -61,7 +62,7 @@ class RunEstimator(QObject):
         t = train_page
         for signal in (t.archCombo.currentIndexChanged, t.startCombo.currentIndexChanged, t.epochsSpin.valueChanged,
                        t.batchSizeSpin.valueChanged, t.imageSizeSpin.valueChanged, data_page.datasetChanged,
-                       data_page.valSplitSpin.valueChanged, t.optimizerCombo.currentIndexChanged):
+                       data_page.valSplitChanged, t.optimizerCombo.currentIndexChanged):
             signal.connect(self.schedule)
 
     def schedule(self, *_) -> None:
@@ -123,7 +124,7 @@ class RunEstimator(QObject):
         arch, size, batch, start = self._settings()
         rates = cached_rates(arch, size, batch, train=start != "imagenet-frozen")
         if rates is not None:
-            n_val = sum(val_count(c, self.data_page.valSplitSpin.value()) for c in index.counts().values())
+            n_val = sum(val_count(c, self.data_page.val_split()) for c in index.counts().values())
             seconds = estimate_seconds(start, rates, len(index.samples) - n_val, n_val, self.train_page.epochsSpin.value())
             return self.train_page.show_estimate(seconds, f"{len(index.samples)} photos")
         if self.busy():
@@ -136,13 +137,9 @@ class RunEstimator(QObject):
         self.job.failed.connect(lambda msg: self.train_page.show_estimate(None, f"could not measure: {msg}"))
         self.job.start()
 
-    def shutdown(self) -> None:
-        # closed for good: a job delivering its result below must not schedule another (a closed window
-        # went on to time 224 px batches for seconds)
+    def close(self) -> None:
+        """The window is closing: schedule nothing more, for good. Its jobs are stopped and waited for by
+        gui.jobs.base.shutdown; a result they deliver then must not schedule another (a closed window
+        went on to time 224 px batches for seconds), nor may a later signal (a run ending, torch loaded)."""
         self.closed = True
         self.timer.stop()
-        if self.memory_job is not None:
-            self.memory_job.stop()  # the simulation stops at its next op
-            self.memory_job.finish_now()
-        if self.job is not None:
-            self.job.finish_now()

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.models.registry import ARCHS, arch_info
+from core.models.catalog import arch_info
+from core.models.registry import ARCHS
 from core.training import events as ev
 from core.training.config import OPTIMIZERS, TrainConfig
 from core.utils.formatting import format_duration, format_minutes

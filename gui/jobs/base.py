@@ -1,10 +1,14 @@
-"""Thin adapters that run core's long jobs on a QThread and report back as Qt signals.
+"""The job base: runs one of core's long jobs on a QThread and reports back as Qt signals.
 
 The engine and the predictor know nothing about Qt: they report through plain callbacks
 and check a stop flag. The callbacks only put events on a thread-safe queue; a QTimer on
-the GUI thread drains it and emits this adapter's signals there. No Python object ever
+the GUI thread drains it and emits the job's signals there. No Python object ever
 crosses threads through a queued Qt signal (PySide6 6.8+ can crash doing that,
 PYSIDE-3124), and a burst of events costs the GUI one drain per tick, not one per event.
+
+Every started job is in a registry until it is done; ``shutdown()`` (the window's close) stops them
+all and waits, so no page keeps its own list of jobs to wait for: a QThread destroyed while it
+runs aborts the process.
 """
 
 from __future__ import annotations
@@ -16,17 +20,16 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
-from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from core.errors import InputError
 from core.failures import describe_failure
-from gui.window.preload import import_heavy_modules
+from gui.jobs.preload import import_heavy_modules
 
-# core.inference.predict and core.training.engine (torch) are imported where they are used: gui.window.preload has
+# core.inference.predict and core.training.engine (torch) are imported where they are used: gui.jobs.preload has
 # imported them in the background by then, so the window opens before PyTorch has loaded.
 
 
@@ -52,13 +55,18 @@ class _Runner(QThread):
         self._fn()
 
 
-class _Job(QObject):
+class Job(QObject):
+    """Subclasses define ``work()`` (run on the worker thread) and signals it fills through ``post()``."""
+
     failed = Signal(str)
     done = Signal()
     POLL_MS = 30
     # events delivered per tick of the GUI thread: two batches of predictions queued while the window was
     # busy (48 rows with thumbnails) were drawn in one go, the longest freeze while predicting a folder
     DRAIN_BUDGET_S = 0.012
+    # started and not yet done (weak: the registry never keeps a job alive; its owner does)
+    _live: weakref.WeakSet[Job] = weakref.WeakSet()
+    _closing = False  # True only while shutdown() waits: nothing new starts then
 
     def __init__(self) -> None:
         super().__init__()
@@ -71,7 +79,10 @@ class _Job(QObject):
         self._done = False
 
     def start(self) -> None:
+        if Job._closing:  # a done handler asked for a follow-up (a waiting Grad-CAM, a preview): not now
+            return
         self.thread = _Runner(self._run_in_thread)
+        Job._live.add(self)
         self.thread.start()
         self._timer.start()
 
@@ -113,6 +124,7 @@ class _Job(QObject):
         if finished and not self._done:
             self._done = True
             self._timer.stop()
+            Job._live.discard(self)
             self.done.emit()
 
     def finish_now(self, ms: int = 120_000) -> None:
@@ -124,78 +136,24 @@ class _Job(QObject):
         raise NotImplementedError
 
 
-class TrainJob(_Job):
-    """Runs core.training.engine.Trainer (or resume) and forwards its events."""
-
-    event = Signal(object)
-
-    def __init__(self, config=None, resume_dir: str | None = None, epochs: int | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self.resume_dir = resume_dir
-        self.epochs = epochs  # with resume_dir: train to this many epochs in all
-
-    def work(self) -> None:
-        from core.training.engine import Trainer, resume
-
-        def report(e) -> None:
-            self.post("event", e)
-
-        if self.resume_dir:
-            resume(self.resume_dir, report, self.stop_event, epochs=self.epochs)
-        else:
-            Trainer(self.config, report, self.stop_event).run()
+def live_jobs() -> list[Job]:
+    """The jobs started and not yet done, in no particular order."""
+    return list(Job._live)
 
 
-class PredictJob(_Job):
-    """Loads a run and classifies files batch by batch, with thumbnails for the table."""
+def shutdown(timeout_ms: int = 120_000) -> None:
+    """Closing the window: ask every live job to stop, then wait for each and deliver what it posted.
 
-    batchReady = Signal(list, list)  # predictions, thumbnails (uint8 HxWx3 arrays)
-    progress = Signal(int, int)
-    loaded = Signal(object)  # the LoadedModel
-    finishedWith = Signal(list, list)  # all predictions, failures [(path, reason)]
-
-    THUMB = 96  # logical pixels of the largest thumbnail zoom (gui.pages.predict.table.MAX_THUMB)
-    # table rows per delivery: 32 rows with thumbnails took the GUI thread 40-50 ms on a busy laptop CPU,
-    # 8 fit the drain's 12 ms slice (gui.jobs.workers._Job.DRAIN_BUDGET_S)
-    ROWS_PER_POST = 8
-
-    def __init__(self, model_path: str, paths: list[Path], model=None, screen_ratio: float = 1.0) -> None:
-        super().__init__()
-        self.thumb_px = round(self.THUMB * screen_ratio)  # device pixels: sharp at 200% scaling
-        self.model_path = model_path
-        self.paths = paths
-        self.model = model
-
-    def work(self) -> None:
-        from core.inference.predict import load_run, predict_files
-
-        lm = self.model if self.model is not None and str(self.model.run_dir) == self.model_path \
-            else load_run(self.model_path)
-        self.post("loaded", lm)
-
-        def on_batch(preds, pixels: np.ndarray) -> None:
-            step = max(1, pixels.shape[1] // self.thumb_px)
-            thumbs = [np.ascontiguousarray(p[::step, ::step]) for p in pixels]
-            for i in range(0, len(preds), self.ROWS_PER_POST):  # the window adds them a slice per tick
-                self.post("batchReady", preds[i:i + self.ROWS_PER_POST], thumbs[i:i + self.ROWS_PER_POST])
-
-        preds, failures = predict_files(lm, self.paths, batch_size=32,
-                                        progress=lambda d, t: self.post("progress", d, t),
-                                        should_stop=self.stop_event.is_set, on_batch=on_batch)
-        self.post("finishedWith", preds, failures)
-
-
-class EstimateJob(_Job):
-    """Times a few batches of one architecture on this computer (core.planning.duration caches the result)."""
-
-    ready = Signal(object)  # core.planning.duration.Rates
-
-    def __init__(self, arch: str, image_size: int, batch_size: int, train: bool) -> None:
-        super().__init__()
-        self.args = (arch, image_size, batch_size, train)
-
-    def work(self) -> None:
-        from core.planning.duration import measure_rates
-
-        self.post("ready", measure_rates(*self.args))
+    All are asked first, so they wind down together (the engine checkpoints within one batch). Jobs that
+    ignore the flag (an export, a speed test) are waited for: never a half-written file, never a QThread
+    destroyed while it runs. While this waits, a done handler cannot start another job.
+    """
+    was_closing, Job._closing = Job._closing, True
+    try:
+        jobs = live_jobs()
+        for job in jobs:
+            job.stop()
+        for job in jobs:
+            job.finish_now(timeout_ms)
+    finally:
+        Job._closing = was_closing
