@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from core.errors import InputError
 from core.models.registry import ARCHS
+from core.runs.layout import SCRATCH
 from core.runs.meta import read_meta
 from core.training import events as ev
 from gui.jobs import base as jobs
@@ -172,7 +173,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         if choice == "installed":
             self.trainPage.set_arch(INSTALLED_ALTERNATIVE)
         elif choice == "scratch":
-            self.trainPage.startCombo.set_start("scratch")
+            self.trainPage.startCombo.set_start(SCRATCH)
         config = self.trainPage.config(self.dataPage.folder(), self.dataPage.val_split(), self.weights_dir)
         self._save_settings()
         self.statusLine.clear_error()

@@ -14,7 +14,7 @@ import math
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD  # noqa: E402 (re-exported)
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 
 #: cached square side for a given model input size (256 for 224, as in Resize(256)+CenterCrop(224))
 CACHE_RATIO = 256 / 224

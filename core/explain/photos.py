@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, eval_batch, to_model_input
+from core.data.augment import eval_batch, to_model_input
 from core.data.decode import UnreadableImage, decode_square
 from core.explain.gradcam import grad_cam
 
@@ -30,10 +30,8 @@ class PhotoCam:
 
 def model_input(lm, pixels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     """(crops uint8 NCHW, normalised float input) for decoded squares (N, S, S, 3)."""
-    norm = lm.meta.get("normalization", {})
     crops = eval_batch(torch.from_numpy(np.array(pixels)), lm.image_size)  # a writable copy
-    x = to_model_input(crops, lm.device, channels_last=False, mean=tuple(norm.get("mean", IMAGENET_MEAN)),
-                       std=tuple(norm.get("std", IMAGENET_STD)))
+    x = to_model_input(crops, lm.device, channels_last=False, mean=lm.mean, std=lm.std)
     return crops, x
 
 

@@ -105,16 +105,13 @@ class WithSoftmax(nn.Module):
 
 def preprocessing(lm) -> dict:
     """What a photo must go through before the exported network sees it (the app's own steps)."""
-    norm = lm.meta.get("normalization") or {}
-    from core.data.augment import IMAGENET_MEAN, IMAGENET_STD
-
     return {
         "arch": lm.meta["arch"],
         "classes": lm.classes,
         "image_size": lm.image_size,
         "resize": lm.side,
-        "mean": [float(v) for v in norm.get("mean", IMAGENET_MEAN)],
-        "std": [float(v) for v in norm.get("std", IMAGENET_STD)],
+        "mean": list(lm.mean),
+        "std": list(lm.std),
         "input": {"name": INPUT_NAME, "layout": "NCHW", "dtype": "float32", "channels": "RGB",
                   "shape": ["batch", 3, lm.image_size, lm.image_size]},
         "output": {"name": OUTPUT_NAME, "meaning": "class probabilities (softmax applied), in the order of classes"},

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, to_model_input
+from core.data.augment import to_model_input
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 from core.hardware import autocast
 
 

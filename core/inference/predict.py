@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, cache_side, eval_batch
+from core.data.augment import cache_side, eval_batch
 from core.data.decode import UnreadableImage, decode_square
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import InputError
 from core.hardware import resolve_device, resolve_precision, setup_backends
 from core.inference.forward import batch_probs
@@ -45,6 +46,15 @@ class LoadedModel:
     @property
     def side(self) -> int:
         return int(self.meta.get("resize") or cache_side(self.image_size))
+
+    @property
+    def mean(self) -> tuple[float, ...]:
+        """The normalisation the run trained with (ImageNet's for runs that did not record one)."""
+        return tuple(float(v) for v in (self.meta.get("normalization") or {}).get("mean", IMAGENET_MEAN))
+
+    @property
+    def std(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in (self.meta.get("normalization") or {}).get("std", IMAGENET_STD))
 
 
 @dataclass
@@ -119,8 +129,7 @@ def predict_files(
     ``on_batch(predictions, pixels)`` sees each batch as it is done (the GUI fills its
     table and thumbnails from it); ``should_stop`` is checked between batches.
     """
-    norm = lm.meta.get("normalization", {})
-    mean, std = tuple(norm.get("mean", IMAGENET_MEAN)), tuple(norm.get("std", IMAGENET_STD))
+    mean, std = lm.mean, lm.std
     preds: list[Prediction] = []
     failures: list[tuple[Path, str]] = []
 

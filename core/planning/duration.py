@@ -17,6 +17,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from core.runs.layout import FROZEN
 from core.utils.json_cache import JsonCache
 from core.utils.versions import model_libraries_tag
 
@@ -75,7 +76,7 @@ def learn_from_run(arch: str, image_size: int, batch_size: int, device: str, pre
 def estimate_seconds(start: str, rates: Rates, n_train: int, n_val: int, epochs: int) -> float:
     """Wall time of a run: decoding, then features + head (frozen) or epochs of training and validation."""
     decode = (n_train + n_val) / DECODE_IMAGES_PER_S
-    if start == "imagenet-frozen":
+    if start == FROZEN:
         return decode + (2 * n_train + n_val) / rates.predict_images_per_s + epochs * FROZEN_EPOCH_S
     per_epoch = n_train / max(rates.train_images_per_s, 1e-9) + n_val / rates.predict_images_per_s
     return decode + epochs * per_epoch

@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from core.runs.layout import FROZEN, SCRATCH, Start
 from core.utils.formatting import format_bytes
 from core.utils.json_cache import JsonCache
 from core.utils.versions import model_libraries_tag
@@ -53,7 +54,7 @@ class MemoryEstimate:
 
 
 def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
-    kind = "frozen" if start == "imagenet-frozen" else "train"
+    kind = "frozen" if start == FROZEN else "train"
     half = "16bit" if precision in ("bf16", "fp16") else "fp32"
     return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{model_libraries_tag()}"
 
@@ -62,7 +63,7 @@ def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str
 SIMULATED = JsonCache("memory.json")
 
 
-def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: Start = SCRATCH,
                     optimizer: str = "adamw") -> MemoryEstimate | None:
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
     hit = SIMULATED.get(key)
@@ -115,7 +116,7 @@ def _stop_points(model, should_stop: Callable[[], bool] | None) -> None:
             module.register_forward_pre_hook(lambda module, inputs: _check(should_stop))
 
 
-def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: Start = SCRATCH,
              optimizer: str = "adamw", should_stop: Callable[[], bool] | None = None) -> MemoryEstimate:
     """Run the step on fake tensors and return its peak (no cache)."""
     import torch
@@ -132,12 +133,12 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
         model = model.to_empty(device="cpu")
         weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
         param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        states = 0 if start == "imagenet-frozen" else (2 if optimizer == "sgd" else 3) * param_bytes  # grads + state
+        states = 0 if start == FROZEN else (2 if optimizer == "sgd" else 3) * param_bytes  # grads + state
         amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=half)  # CUDA's fp16 takes the same bytes
         tracker = _tracker()
         _stop_points(model, should_stop)
         with tracker:
-            if start == "imagenet-frozen":
+            if start == FROZEN:
                 model.eval()
                 with torch.no_grad(), amp:
                     model(torch.empty(FEATURE_BATCH, 3, image_size, image_size))
@@ -159,7 +160,7 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     return MemoryEstimate(weights + tracker.peak, weights, key, states)
 
 
-def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: str = "scratch",
+def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: Start = SCRATCH,
              optimizer: str = "adamw", should_stop: Callable[[], bool] | None = None) -> MemoryEstimate:
     """The cached estimate, or simulate it (seconds) and remember it; raises Stopped if told to stop."""
     hit = cached_estimate(arch, batch_size, image_size, precision, start, optimizer)

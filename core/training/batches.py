@@ -18,7 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import torch
 
-from core.data.augment import IMAGENET_MEAN, IMAGENET_STD, to_model_input, train_batch
+from core.data.augment import to_model_input, train_batch
+from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 
 
 def steps_per_epoch(n: int, batch_size: int) -> int:

@@ -22,13 +22,14 @@ from core.errors import InputError
 from core.failures import describe_failure
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
 from core.runs import store
+from core.runs.layout import FROZEN
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.training.data import prepare_data
 from core.training.distributed import SINGLE, World
 from core.training.loop import finish_epoch, train_one_epoch
-from core.training.meta import run_meta
 from core.training.recorder import RunRecorder, SilentRecorder
+from core.training.run_meta import run_meta
 from core.training.state import build_state
 
 EventFn = Callable[[ev.Event], None]
@@ -133,7 +134,7 @@ class Trainer:
         Not from a frozen start (its epochs train a head on features: not what an estimate times)
         nor from several processes (their speed is not one device's).
         """
-        if not speeds or cfg.start == "imagenet-frozen" or self.world.active:
+        if not speeds or cfg.start == FROZEN or self.world.active:
             return
         from core.planning.duration import learn_from_run
 

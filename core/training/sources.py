@@ -20,6 +20,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from core.data.augment import eval_batch
 from core.inference.forward import batch_probs
 from core.models.heads import backbone_parameters, get_head
+from core.runs.layout import FINETUNE
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
@@ -33,7 +34,7 @@ class PixelSource:
                  precision: str, mean, std) -> None:
         self.model = self.module = model
         self.data, self.cfg, self.device, self.precision, self.mean, self.std = data, cfg, device, precision, mean, std
-        self.backbone = backbone_parameters(model) if cfg.start == "imagenet-finetune" else []
+        self.backbone = backbone_parameters(model) if cfg.start == FINETUNE else []
         self.head_only_until = cfg.head_epochs if self.backbone else 0
 
     def begin_epoch(self, epoch: int) -> None:

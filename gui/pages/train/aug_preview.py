@@ -12,6 +12,7 @@ import random
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from core.runs.layout import FROZEN
 from gui.jobs.base import Job
 from gui.widgets.images import pixmap_from_array
 
@@ -144,7 +145,7 @@ class AugPreview(QFrame):
         self.schedule()
 
     def frozen(self) -> bool:
-        return self.start_combo is not None and self.start_combo.currentData() == "imagenet-frozen"
+        return self.start_combo is not None and self.start_combo.currentData() == FROZEN
 
     def new_draws(self) -> None:
         self.seed += 1

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.data.split import val_count
 from core.planning.duration import cached_rates, estimate_seconds
+from core.runs.layout import FROZEN
 from gui.jobs.base import Job
 from gui.jobs.estimate import EstimateJob
 
@@ -122,7 +123,7 @@ class RunEstimator(QObject):
         if not self.loaded():  # reading the cache needs torch: importing it here would freeze the window
             return self.train_page.show_estimate(None, "measured once PyTorch has loaded…")
         arch, size, batch, start = self._settings()
-        rates = cached_rates(arch, size, batch, train=start != "imagenet-frozen")
+        rates = cached_rates(arch, size, batch, train=start != FROZEN)
         if rates is not None:
             n_val = sum(val_count(c, self.data_page.val_split()) for c in index.counts().values())
             seconds = estimate_seconds(start, rates, len(index.samples) - n_val, n_val, self.train_page.epochsSpin.value())
@@ -132,7 +133,7 @@ class RunEstimator(QObject):
         if self.job is not None and self.job.is_running():
             return  # its result triggers another update
         self.train_page.show_estimate(None, "measuring this computer's speed…")
-        self.job = EstimateJob(arch, size, batch, start != "imagenet-frozen")
+        self.job = EstimateJob(arch, size, batch, start != FROZEN)
         self.job.ready.connect(self.schedule)
         self.job.failed.connect(lambda msg: self.train_page.show_estimate(None, f"could not measure: {msg}"))
         self.job.start()

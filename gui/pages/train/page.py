@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.models.catalog import arch_info
 from core.models.registry import ARCHS
+from core.runs.layout import FROZEN, SCRATCH, start_of
 from core.training import events as ev
 from core.training.config import OPTIMIZERS, TrainConfig
 from core.utils.formatting import format_duration, format_minutes
@@ -197,8 +198,8 @@ class TrainPage(QWidget):
 
     def config(self, data: str, val_split: float, out: str) -> TrainConfig:
         start = self.startCombo.start()
-        return TrainConfig(data=data, arch=self.arch(), weights="none" if start == "scratch" else "imagenet",
-                           freeze=start == "imagenet-frozen", epochs=self.epochsSpin.value(),
+        return TrainConfig(data=data, arch=self.arch(), weights="none" if start == SCRATCH else "imagenet",
+                           freeze=start == FROZEN, epochs=self.epochsSpin.value(),
                            batch_size=self.batchSizeSpin.value(), lr=self.lrSpin.value(),
                            optimizer=self.optimizerCombo.currentText(), image_size=self.imageSizeSpin.value(),
                            val_split=val_split, out=out)
@@ -207,9 +208,7 @@ class TrainPage(QWidget):
         """Fill the form with a (resumed) run's own settings, so what is shown is what trains."""
         c = meta.get("config") or {}
         self.set_arch(meta.get("arch", self.arch()))
-        self.startCombo.set_start(meta.get("start") or ("imagenet-frozen" if c.get("freeze") else
-                                                        "imagenet-finetune" if c.get("weights") == "imagenet"
-                                                        else "scratch"))
+        self.startCombo.set_start(start_of(meta))
         self.epochsSpin.setValue(int(epochs or c.get("epochs", self.epochsSpin.value())))
         self.batchSizeSpin.setValue(int(c.get("batch_size", self.batchSizeSpin.value())))
         self.imageSizeSpin.setValue(int(meta.get("image_size", self.imageSizeSpin.value())))

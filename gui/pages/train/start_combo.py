@@ -10,14 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from core.models.registry import ArchSpec
+from core.runs.layout import FINETUNE, FROZEN, SCRATCH
 
 STARTS = (
-    ("imagenet-frozen", "ImageNet, frozen (fastest)",
+    (FROZEN, "ImageNet, frozen (fastest)",
      "Compute the backbone's ImageNet features once per photo, then train only a new classifier on them: "
      "seconds per epoch, ~99% on cats vs dogs."),
-    ("imagenet-finetune", "ImageNet, fine-tune",
+    (FINETUNE, "ImageNet, fine-tune",
      "Train a new head for one epoch, then every layer at a lower learning rate: slower, can go a bit further."),
-    ("scratch", "Scratch (random weights)",
+    (SCRATCH, "Scratch (random weights)",
      "Learn everything from your photos alone, as the course notes do: slow, and far less accurate on few photos."),
 )
 
@@ -42,13 +43,13 @@ class StartCombo(QComboBox):
         """Enable the ImageNet items only where weights exist; returns a line on where they come from."""
         status = spec.imagenet_status(quick=True)  # before torch has loaded too
         for i, (key, _, tip) in enumerate(STARTS):
-            if key == "scratch":
+            if key == SCRATCH:
                 continue
             item = self.model().item(i)
             item.setEnabled(spec.has_pretrained)
             item.setToolTip(f"{tip}\nImageNet weights: {status.note}.")
-        if not spec.has_pretrained and self.start() != "scratch":
-            self.setCurrentIndex(self.findData("scratch"))
+        if not spec.has_pretrained and self.start() != SCRATCH:
+            self.setCurrentIndex(self.findData(SCRATCH))
         self.setToolTip(f"ImageNet weights of {spec.key}: {status.note}.")
         if not spec.has_pretrained:
             return "No ImageNet weights: a teaching model, trained from scratch."
