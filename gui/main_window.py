@@ -95,7 +95,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.statusBar().addPermanentWidget(self.deviceLabel)
 
         self.dataPage.error.connect(lambda msg: self.statusLine.error(msg, "data"))
-        self.dataPage.datasetChanged.connect(self.trainPage.augPreview.set_dataset)
+        self.dataPage.datasetChanged.connect(self.trainPage.set_dataset)
         self.dataPage.datasetChanged.connect(lambda index: self.statusLine.clear_error("data", "train")
                                              if index is not None else None)
         self.trainPage.startRequested.connect(self.start_training)
@@ -173,7 +173,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         if choice == "installed":
             self.trainPage.set_arch(INSTALLED_ALTERNATIVE)
         elif choice == "scratch":
-            self.trainPage.startCombo.set_start(SCRATCH)
+            self.trainPage.set_start(SCRATCH)
         config = self.trainPage.config(self.dataPage.folder(), self.dataPage.val_split(), self.weights_dir)
         self._save_settings()
         self.statusLine.clear_error()
@@ -194,10 +194,10 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             return self.show_error("Cannot resume", str(exc), "train")
         self.trainPage.show_run_settings(meta, epochs)
         self._start_job(TrainJob(resume_dir=run_dir, epochs=epochs))
-        self.trainPage.curves.show_history(meta.get("metrics") or [])
+        self.trainPage.show_past_run(meta)
 
     def _start_job(self, job: TrainJob) -> None:
-        self.trainPage.log.clear()
+        self.trainPage.clear_log()
         self.trainPage.set_running(True)
         self.tabs.setCurrentWidget(self.trainPage)
         self.train_job = job
@@ -212,8 +212,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     def stop_training(self) -> None:
         if self.train_job is not None:
             self.train_job.stop()
-            self.trainPage.stopButton.setEnabled(False)
-            self.trainPage.log_line("Stopping after the current batch…")
+            self.trainPage.set_stopping()
 
     def _on_train_event(self, e) -> None:
         self.trainPage.on_event(e)

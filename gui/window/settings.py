@@ -10,8 +10,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray
 
-from core.models.registry import ARCHS
 from core.training.config import NEW_USER_ARCH, NEW_USER_START, TrainConfig
+
+
+def _form_defaults() -> dict:
+    """The Train form's QSettings keys and a new user's values; imageSize None: the architecture's own."""
+    d = TrainConfig()
+    return {"arch": NEW_USER_ARCH, "start": NEW_USER_START, "epochs": d.epochs, "batchSize": d.batch_size,
+            "imageSize": None, "lr": d.lr, "optimizer": d.optimizer}
 
 
 def restore(window) -> None:
@@ -21,13 +27,7 @@ def restore(window) -> None:
         window.restoreGeometry(geometry)
     else:
         window.resize(1200, 780)
-    t.set_arch(str(s.value("arch", NEW_USER_ARCH)))
-    t.startCombo.set_start(str(s.value("start", NEW_USER_START)))
-    t.epochsSpin.setValue(int(s.value("epochs", d.epochs)))
-    t.batchSizeSpin.setValue(int(s.value("batchSize", d.batch_size)))
-    t.imageSizeSpin.setValue(int(s.value("imageSize", ARCHS[t.arch()].image_size)))
-    t.lrSpin.setValue(float(s.value("lr", d.lr)))
-    t.optimizerCombo.setCurrentText(str(s.value("optimizer", d.optimizer)))
+    t.apply_form_settings({key: s.value(key, default) for key, default in _form_defaults().items()})
     window.dataPage.set_val_split(float(s.value("valSplit", d.val_split)))
     window.predictPage.last_dir = str(s.value("predictDir", ""))
     folder = str(s.value("dataDir", ""))
@@ -39,13 +39,8 @@ def save(window) -> None:
     s, t = window.settings, window.trainPage
     s.setValue("geometry", window.saveGeometry())
     s.setValue("dataDir", window.dataPage.folder())
-    s.setValue("arch", t.arch())
-    s.setValue("start", t.startCombo.start())
-    s.setValue("epochs", t.epochsSpin.value())
-    s.setValue("batchSize", t.batchSizeSpin.value())
-    s.setValue("imageSize", t.imageSizeSpin.value())
-    s.setValue("lr", t.lrSpin.value())
-    s.setValue("optimizer", t.optimizerCombo.currentText())
+    for key, value in t.form_settings().items():
+        s.setValue(key, value)
     s.setValue("valSplit", window.dataPage.val_split())
     s.setValue("predictDir", window.predictPage.last_dir)
     s.setValue("weightsDir", window.weights_dir)

@@ -1,4 +1,8 @@
-"""Train page: architecture and hyperparameters, Start/Stop, live progress, curves and log."""
+"""Train page: architecture and hyperparameters, Start/Stop, live progress, curves and log.
+
+The window drives it through its public methods (settings, dataset, start, past runs, stopping) and
+never through its widgets; the attributes named after widgets are there for tests and the estimator.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -19,21 +19,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from core.models.catalog import arch_info
-from core.models.registry import ARCHS
-from core.runs.layout import FROZEN, SCRATCH, start_of
 from core.training import events as ev
-from core.training.config import OPTIMIZERS, TrainConfig
-from core.utils.formatting import format_duration, format_minutes
+from core.training.config import TrainConfig
+from core.utils.formatting import format_duration
 from gui.pages.train.aug_preview import AugPreview
-from gui.pages.train.start_combo import StartCombo
+from gui.pages.train.form import TrainForm
 from gui.widgets.plots import TrainingCurves
+
+FORM_WIDGETS = ("archCombo", "archDescription", "startCombo", "startNote", "epochsSpin", "batchSizeSpin",
+                "imageSizeSpin", "lrSpin", "optimizerCombo", "estimateLabel")
 
 
 class TrainPage(QWidget):
@@ -43,56 +42,9 @@ class TrainPage(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.archCombo = QComboBox()
-        self.archCombo.setObjectName("archCombo")
-        self.archCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # never cut a name
-        for key in ARCHS:
-            self.archCombo.addItem(key, key)
-            self.archCombo.setItemData(self.archCombo.count() - 1, ARCHS[key].description,
-                                       Qt.ItemDataRole.ToolTipRole)
-        self.archDescription = QLabel()
-        self.archDescription.setObjectName("archDescription")
-        self.archDescription.setWordWrap(True)
-        self.archDescription.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.startCombo = StartCombo()
-        self.startNote = QLabel()
-        self.startNote.setObjectName("startNote")
-        self.startNote.setWordWrap(True)
-        self.archCombo.currentIndexChanged.connect(self._arch_changed)
-
-        self.epochsSpin = self._spin("epochsSpin", 1, 500, 10)
-        self.batchSizeSpin = self._spin("batchSizeSpin", 1, 1024, 32)
-        self.imageSizeSpin = self._spin("imageSizeSpin", 32, 512, 224)
-        self.imageSizeSpin.setSingleStep(32)
-        self.imageSizeSpin.setSuffix(" px")
-        self.imageSizeSpin.setToolTip("Photos are scaled to this size. Time grows with its square; ImageNet "
-                                      "weights work best at their own size (set when you pick an architecture).")
-        self.lrSpin = QDoubleSpinBox()
-        self.lrSpin.setObjectName("lrSpin")
-        self.lrSpin.setDecimals(5)
-        self.lrSpin.setRange(1e-5, 1.0)
-        self.lrSpin.setSingleStep(1e-4)
-        self.lrSpin.setValue(1e-3)
-        self.optimizerCombo = QComboBox()
-        self.optimizerCombo.setObjectName("optimizerCombo")
-        self.optimizerCombo.addItems(list(OPTIMIZERS))
-
-        form = QFormLayout()
-        form.addRow("Architecture:", self.archCombo)
-        form.addRow("", self.archDescription)
-        form.addRow("Start from:", self.startCombo)
-        form.addRow("", self.startNote)
-        form.addRow("Epochs:", self.epochsSpin)
-        form.addRow("Batch size:", self.batchSizeSpin)
-        form.addRow("Image size:", self.imageSizeSpin)
-        form.addRow("Learning rate (peak):", self.lrSpin)
-        form.addRow("Optimizer:", self.optimizerCombo)
-        self.estimateLabel = QLabel("")
-        self.estimateLabel.setObjectName("estimateLabel")
-        self.estimateLabel.setWordWrap(True)
-        form.addRow("Time here:", self.estimateLabel)
-        settings = QGroupBox("Model and training")
-        settings.setLayout(form)
+        self.form = TrainForm()
+        for name in FORM_WIDGETS:  # the form's widgets, where tests and the estimator look for them
+            setattr(self, name, getattr(self.form, name))
 
         self.trainButton = QPushButton("Start training")
         self.trainButton.setObjectName("trainButton")
@@ -120,12 +72,10 @@ class TrainPage(QWidget):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
 
-        # the form keeps the height its wrapped text needs; on a short window the log gives way
-        settings.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.log.setMinimumHeight(48)
+        self.log.setMinimumHeight(48)  # the form keeps the height its wrapped text needs: the log gives way
         self.log.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)  # takes what is left
         left = QVBoxLayout()
-        left.addWidget(settings)
+        left.addWidget(self.form)
         left.addLayout(buttons)
         left.addWidget(self.trainProgress)
         left.addWidget(QLabel("Log"))
@@ -145,103 +95,73 @@ class TrainPage(QWidget):
         left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left_scroll.setMinimumWidth(left_widget.minimumWidth() + 16)
         splitter.addWidget(left_scroll)
-        self.augPreview = AugPreview(self.imageSizeSpin, self.startCombo)
+        self.augPreview = AugPreview(self.form.imageSizeSpin, self.form.startCombo)
         splitter.addWidget(self.augPreview.above(self.curves))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([420, 800])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.refresh_arch_stats()
-        self._arch_changed()
-
-    @staticmethod
-    def _spin(name: str, lo: int, hi: int, value: int) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setObjectName(name)
-        spin.setRange(lo, hi)
-        spin.setValue(value)
-        return spin
-
-    def arch(self) -> str:
-        return self.archCombo.currentData()
-
-    def set_arch(self, key: str) -> None:
-        i = self.archCombo.findData(key)
-        if i >= 0:
-            self.archCombo.setCurrentIndex(i)
 
     run_name = ""  # of the run in progress, once it started
 
+    # -- the form, for the window -----------------------------------------------------------
+    def arch(self) -> str:
+        return self.form.arch()
+
+    def set_arch(self, key: str) -> None:
+        self.form.set_arch(key)
+
+    def set_start(self, start: str) -> None:
+        """Where training starts from (FROZEN, FINETUNE or SCRATCH from core.runs.layout)."""
+        self.form.startCombo.set_start(start)
+
     def refresh_arch_stats(self) -> None:
-        """Parameters in the list once they are known (cached, or measured after torch has loaded)."""
-        for i in range(self.archCombo.count()):
-            info = arch_info(self.archCombo.itemData(i), measure=False)
-            size = f"  · {info['params'] / 1e6:.1f}M" if info["params"] is not None else ""
-            self.archCombo.setItemText(i, f"{info['key']}{size}")
-        if self.archCombo.currentIndex() >= 0:
-            self._describe_arch()  # only the words: the user's image size and start stay as they are
-
-    def _arch_changed(self) -> None:
-        spec = self._describe_arch()
-        self.imageSizeSpin.setValue(spec.image_size)
-
-    def _describe_arch(self):
-        spec = ARCHS[self.arch()]
-        info = arch_info(spec.key, measure=False)
-        cost = (f"{info['params'] / 1e6:.1f}M parameters · {info['gflops']:.2f} GFLOPs at 224 px · "
-                if info["params"] is not None else "")
-        self.archDescription.setText(f"{spec.description}<br><small>{cost}ImageNet size {spec.image_size} px"
-                                     f"</small>")
-        self.startNote.setText(f"<small>{self.startCombo.set_arch(spec)}</small>")
-        return spec
+        self.form.refresh_arch_stats()
 
     def config(self, data: str, val_split: float, out: str) -> TrainConfig:
-        start = self.startCombo.start()
-        return TrainConfig(data=data, arch=self.arch(), weights="none" if start == SCRATCH else "imagenet",
-                           freeze=start == FROZEN, epochs=self.epochsSpin.value(),
-                           batch_size=self.batchSizeSpin.value(), lr=self.lrSpin.value(),
-                           optimizer=self.optimizerCombo.currentText(), image_size=self.imageSizeSpin.value(),
-                           val_split=val_split, out=out)
+        return self.form.config(data, val_split, out)
 
     def show_run_settings(self, meta: dict, epochs: int | None = None) -> None:
-        """Fill the form with a (resumed) run's own settings, so what is shown is what trains."""
-        c = meta.get("config") or {}
-        self.set_arch(meta.get("arch", self.arch()))
-        self.startCombo.set_start(start_of(meta))
-        self.epochsSpin.setValue(int(epochs or c.get("epochs", self.epochsSpin.value())))
-        self.batchSizeSpin.setValue(int(c.get("batch_size", self.batchSizeSpin.value())))
-        self.imageSizeSpin.setValue(int(meta.get("image_size", self.imageSizeSpin.value())))
-        self.lrSpin.setValue(float(c.get("lr", self.lrSpin.value())))
-        self.optimizerCombo.setCurrentText(str(c.get("optimizer", self.optimizerCombo.currentText())))
+        self.form.show_run_settings(meta, epochs)
 
     def show_estimate(self, seconds: float | None, note: str = "") -> None:
-        """The run's expected wall time here; a warning colour beyond 15 minutes."""
-        from core.planning.duration import SLOW_S
+        self.form.show_estimate(seconds, note)
 
-        if seconds is None:
-            self.estimateLabel.setText(note)
-            self.estimateLabel.setStyleSheet("")
-            return
-        text = f"about {format_minutes(seconds)} on this computer"
-        slow = seconds > SLOW_S
-        if slow:
-            text = (f"⚠ {text}. ImageNet, frozen backbone with efficientnet_lite0 reaches ~99% in about a "
-                    "minute here; or lower the image size or epochs.")
-        self.estimateLabel.setText(text + (f" ({note})" if note else ""))
-        self.estimateLabel.setStyleSheet("color: #c0392b; font-weight: bold;" if slow else "")
+    def form_settings(self) -> dict:
+        """What the window remembers between sessions, keyed by its QSettings keys."""
+        return self.form.settings()
+
+    def apply_form_settings(self, values: dict) -> None:
+        """Restore ``form_settings()``: every key present; an imageSize of None is the architecture's own."""
+        self.form.apply_settings(values)
+
+    # -- the run, for the window --------------------------------------------------------------
+    def set_dataset(self, index) -> None:
+        """The Data page's DatasetIndex (or None): the augmentation preview shows its photos."""
+        self.augPreview.set_dataset(index)
+
+    def clear_log(self) -> None:
+        self.log.clear()
+
+    def show_past_run(self, meta: dict) -> None:
+        """A resumed run's finished epochs on the curves, so the new ones carry on from them."""
+        self.curves.show_history(meta.get("metrics") or [])
+
+    def set_stopping(self) -> None:
+        """Stop was pressed: it cannot be pressed again while the run winds down after its batch."""
+        self.stopButton.setEnabled(False)
+        self.log_line("Stopping after the current batch…")
 
     # -- run state ---------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
         self.trainButton.setEnabled(not running)
         self.resumeButton.setEnabled(not running)
         self.stopButton.setEnabled(running)
-        for w in (self.archCombo, self.startCombo, self.epochsSpin, self.batchSizeSpin, self.imageSizeSpin,
-                  self.lrSpin, self.optimizerCombo):
-            w.setEnabled(not running)
+        self.form.set_editable(not running)
         if running:
             self.curves.clear()
-            self.curves.set_planned_epochs(self.epochsSpin.value())  # now, not while the run starts
+            self.curves.set_planned_epochs(self.form.epochs())  # now, not while the run starts
             self.curves.start()
             self.trainProgress.setRange(0, 0)  # busy until the first batch
             self.trainProgress.setFormat("Preparing…")
@@ -275,7 +195,7 @@ class TrainPage(QWidget):
         elif isinstance(e, ev.BatchEnd):
             self.curves.add_batch(e.epoch - 1 + e.step / e.steps, e.loss)
             self.trainProgress.setValue(e.global_step)
-            self.trainProgress.setFormat(f"Epoch {e.epoch}/{self.epochsSpin.value()} · step {e.step}/{e.steps} · "
+            self.trainProgress.setFormat(f"Epoch {e.epoch}/{self.form.epochs()} · step {e.step}/{e.steps} · "
                                          f"{e.images_per_s:.0f} img/s · ETA {format_duration(e.eta_s)}")
         elif isinstance(e, ev.EpochEnd):
             self.curves.add_epoch(vars(e))
