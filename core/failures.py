@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import errno
 
-from core.errors import InputError
+from core.errors import InputError, RunFailure
 
 OOM_HINT = "try a smaller --batch-size or --image-size (or ImageNet, frozen: it needs far less memory)"
 
 
 def describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, InputError):
+    if isinstance(exc, (InputError, RunFailure)):
         return str(exc)
     if isinstance(exc, (KeyboardInterrupt, InterruptedError)):
         return "interrupted"
@@ -25,7 +25,7 @@ def describe_failure(exc: BaseException) -> str:
         return f"out of memory: {OOM_HINT}"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         where = f" while writing {exc.filename}" if exc.filename else ""
-        return f"the disk is full{where}: free some space, then resume the run"
+        return f"the disk is full{where}: free some space, then try again"  # not every write is a run's
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__

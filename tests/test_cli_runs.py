@@ -158,6 +158,18 @@ def test_delete_refuses_a_training_run_then_deletes(tmp_path):
         delete_run(tmp_path)
 
 
+def test_a_damaged_run_can_be_renamed_and_deleted(tmp_path):
+    """Listed as damaged (its meta.json lost), a run is still the user's to rename or delete."""
+    root = tmp_path / "w"
+    run = fake_run(root, "broken")
+    (run / layout.META_FILE).unlink()
+    assert [(r.name, r.status) for r in list_rows(root)] == [("broken", "damaged")]
+    renamed = rename_run(run, "kept")
+    assert renamed.is_dir() and not run.exists()
+    delete_run(renamed)
+    assert list(root.iterdir()) == []
+
+
 def test_experiments_use_registered_archs_from_scratch():
     from core.models.registry import ARCHS
 

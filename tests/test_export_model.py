@@ -89,7 +89,7 @@ def test_onnx_gives_predicts_probabilities(tmp_path, photos, arch):
 def test_torchscript_gives_predicts_probabilities(tmp_path, photos, arch):
     run = make_run(tmp_path, arch)
     result = export_model(run, "torchscript", tmp_path / "out" / "mine")
-    assert result.path == tmp_path / "out" / "mine.pt"
+    assert result.path == tmp_path / "out" / "mine"  # the user's name, as given
     extra = {"preprocessing.json": ""}
     loaded = torch.jit.load(str(result.path), _extra_files=extra)
     assert json.loads(extra["preprocessing.json"])["classes"] == CLASSES
@@ -128,8 +128,8 @@ def test_cli_export_prints_how_to_use_and_refuses_bad_targets(tmp_path, photos, 
     assert "is a folder" in capsys.readouterr().err
     assert cli_main(["export", str(tmp_path / "nope"), "--format", "torchscript"]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert cli_main(["export", str(run), "--format", "torchscript", "--out", str(run / "meta.json")]) == 0
-    assert (run / "meta.json.pt").is_file()  # the format's suffix is added: the run's own file is untouched
+    assert cli_main(["export", str(run), "--format", "torchscript", "--out", str(run / "meta.json")]) == 2
+    assert "that is an input" in capsys.readouterr().err  # the run's own file is never written over
     assert json.loads((run / "meta.json").read_text())["arch"] == "residual_mini"
 
 
@@ -153,8 +153,8 @@ def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
     dialog.pathEdit.setText(str(tmp_path / "exported" / "fruit"))
     with qtbot.waitSignal(dialog.exported, timeout=60_000) as done:
         dialog.exportButton.click()
-    assert done.args == [str(tmp_path / "exported" / "fruit.pt")]
-    assert "torch.jit.load" in dialog.howTo.toPlainText() and "fruit.pt.json" in dialog.statusLabel.text()
+    assert done.args == [str(tmp_path / "exported" / "fruit")]  # the name typed, as given
+    assert "torch.jit.load" in dialog.howTo.toPlainText() and "fruit.json" in dialog.statusLabel.text()
     photo = next(write_folders(tmp_path / "p", 1, names=("x", "y")).rglob("*.png"))
     with torch.no_grad():
         got = torch.jit.load(done.args[0])(app_input([photo])).numpy()

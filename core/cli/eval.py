@@ -46,9 +46,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     for path, reason in result.failures + chosen.ignored:
         print(f"skipped {path}: {reason}")
     if args.predictions is not None:
-        from core.utils.atomic import write_text_atomic
+        from core.utils.atomic import user_file_errors, write_text_atomic
 
-        write_text_atomic(args.predictions, predictions_csv(result))
+        with user_file_errors(args.predictions, "--predictions"):
+            write_text_atomic(args.predictions, predictions_csv(result))
         print(f"wrote {len(result.photos)} rows to {args.predictions} (worst first)")
     return 0
 
@@ -60,7 +61,8 @@ def add_eval_parser(sub) -> None:
                    help="labelled folder (default: the run's own validation photos)")
     p.add_argument("--predictions", metavar="FILE.csv",
                    help="write path,true,predicted,p_<class>...,loss per photo, worst first")
-    p.add_argument("--force", action="store_true", help="replace an existing --predictions file that is not a .csv")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --predictions file that is not a .csv (a regular file only)")
     p.add_argument("--tta", action="store_true", help="average with the mirrored image")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.set_defaults(func=_cmd_eval)

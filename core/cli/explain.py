@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.hardware import DEVICES
+from core.utils.atomic import user_file_errors
 
 PANEL = 384  # px of each half of an explain picture
 
@@ -22,6 +23,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {args.out}: is a file, not a folder for the pictures")
+    with user_file_errors(args.out, "--out"):  # a folder that cannot be made is named before the slow part
+        out.mkdir(parents=True, exist_ok=True)
     paths = collect_images(args.images)
     if not paths:
         raise InputError(f"no images found in {' '.join(args.images)}")
@@ -35,7 +38,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         k = cam.predicted
         title = f"{cam.path.name}: {lm.classes[k]} {cam.probs[k]:.1%} · Grad-CAM at {cam.stage}"
         picture = titled_panels(display_crop(lm, cam.path, PANEL), cam.maps[k], title, PANEL)
-        target = save_png(picture, out / png_name(cam, lm.classes, taken))
+        with user_file_errors(args.out, "--out"):  # read-only or full: one line, not a traceback
+            target = save_png(picture, out / png_name(cam, lm.classes, taken))
         print(f"{cam.path}  {lm.classes[k]} {cam.probs[k]:.3f}  -> {target}")
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 
 
 def add_export_parser(sub) -> None:
-    from core.export.formats import FORMATS
+    from core.export.formats import FORMATS, MODEL_SUFFIXES
 
     p = sub.add_parser("export", help="write a run as an ONNX or TorchScript file, with its preprocessing",
                        description="Export MODEL (a run folder, its model.safetensors, or imagenet:ARCH) as a file "
@@ -15,14 +15,17 @@ def add_export_parser(sub) -> None:
     p.add_argument("model", metavar="RUN", help="run folder or its model.safetensors")
     p.add_argument("--format", choices=FORMATS, required=True, help="onnx (onnxruntime, any language) or "
                                                                     "torchscript (torch.jit.load)")
-    p.add_argument("--out", metavar="FILE", help="the file to write (default: model.onnx / model.pt in the run folder)")
+    p.add_argument("--out", metavar="FILE", help="the file to write, named exactly so (default: model.onnx / model.pt "
+                                                 "in the run folder); its preprocessing goes to FILE.json")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file that is not a model file "
+                                                        f"({', '.join(MODEL_SUFFIXES)}); never a device or FIFO")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from core.export.model_file import export_model
 
-    result = export_model(args.model, args.format, args.out)
+    result = export_model(args.model, args.format, args.out, args.force)
     pre = result.preprocessing
     size_mb = result.path.stat().st_size / 1e6
     print(f"wrote {result.path} ({args.format}, {size_mb:.1f} MB): {pre['arch']}, classes {', '.join(pre['classes'])}")

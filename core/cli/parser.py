@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # argparse exits 2 with a one-line usage error
+    if sys.stdout is sys.__stdout__ and callable(getattr(sys.stdout, "reconfigure", None)):  # the console, not a capture
+        sys.stdout.reconfigure(errors="surrogateescape")  # a name that is not UTF-8 prints as its bytes, as ls does
     try:
         return args.func(args)
     except InputError as exc:

@@ -78,7 +78,7 @@ def add_predict_parser(sub) -> None:
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--positive-class", metavar="NAME",
                    help="the class written as 1 (default: the dog class of a cat/dog model)")
-    p.add_argument("--force", action="store_true", help="replace an existing --csv file that is not a .csv")
+    p.add_argument("--force", action="store_true", help="replace an existing --csv file that is not a .csv (a regular file only)")
     p.add_argument("-v", "--verbose", action="store_true", help="with --csv, also print each prediction")
     p.add_argument("--top", type=positive_int, metavar="K",
                    help=f"print the K most probable classes (default: all up to {TOP_DEFAULT} classes, else the top "

@@ -32,6 +32,9 @@ def _cmd_runs(args: argparse.Namespace) -> int:
               f"{r.created_label:<16} {format_bytes(r.bytes):>9}")
     total = sum(r.bytes for r in rows)
     print(f"{len(rows)} run(s) in {root}, {format_bytes(total)} in all")
+    for r in rows:
+        if r.reason is not None:
+            print(f"{r.name} is damaged: {r.reason}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``catdog train``: its flags, Ctrl-C handling, and console output (one line per epoch, a live line)."""
+"""``catdog train``: its flags, stopping on Ctrl-C, SIGTERM or SIGHUP, and console output (one line per epoch)."""
 
 from __future__ import annotations
 
@@ -123,28 +123,51 @@ def add_train_parser(sub) -> None:
     p.set_defaults(func=cmd_train)
 
 
-@contextlib.contextmanager
-def stop_on_ctrl_c(stop: threading.Event, sigterm: bool = False, quiet: bool = False) -> Iterator[None]:
-    """First Ctrl-C: stop after the current batch and save; a second one aborts at once.
+#: what stops a run like Ctrl-C: SIGTERM (kill, timeout, docker stop, a logout) and SIGHUP (its terminal closed)
+STOP_SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
 
-    ``sigterm``: the same for SIGTERM (torchrun passes on its own Ctrl-C or SIGTERM to every
-    process, and a cluster's preemption arrives as SIGTERM). ``quiet``: say nothing (not rank 0).
+
+def _detach_from_terminal() -> None:
+    """After SIGHUP the terminal is gone: its output goes nowhere rather than failing (EIO) and failing the run."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if os.isatty(fd):
+                os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event, quiet: bool = False, launched: bool = False) -> Iterator[list[int]]:
+    """The first of STOP_SIGNALS: stop after the current batch (at once while decoding or computing features)
+    and save the run; a second one aborts at once.
+
+    Yields the list of signals caught, the first of which gives the exit status (128 + its number, as a
+    shell reports it). ``launched``: under torchrun, which passes its own Ctrl-C or SIGTERM on to every
+    process (that the terminal already signalled), so a second one does not abort the save; torchrun
+    kills processes that do not end in time. ``quiet``: say nothing (not rank 0).
     """
+    caught: list[int] = []
+
     def handler(signum, frame) -> None:
-        if stop.is_set():
+        if caught and not launched:
             raise KeyboardInterrupt
+        caught.append(signum)
         stop.set()
-        if not quiet:
-            print("\nstopping after this batch and saving the run… (Ctrl-C again to abort at once)",
-                  file=sys.stderr, flush=True)
+        if signum == getattr(signal, "SIGHUP", None):
+            _detach_from_terminal()
+        if not quiet and len(caught) == 1:
+            name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            again = "" if launched else f" ({name} again to abort at once)"
+            with contextlib.suppress(OSError):
+                print(f"\nstopping after this batch and saving the run…{again}", file=sys.stderr, flush=True)
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield caught
         return
-    signals = (signal.SIGINT, signal.SIGTERM) if sigterm else (signal.SIGINT,)
-    previous = {s: signal.signal(s, handler) for s in signals}
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
-        yield
+        yield caught
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
@@ -172,7 +195,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with launched() as world:  # under torchrun: this process's place among several; else a world of one
         reporter = ConsoleReporter(resume_command=world.resume_command()) if world.is_main else None
-        with stop_on_ctrl_c(stop, sigterm=world.active, quiet=not world.is_main):
+        with stop_on_signals(stop, quiet=not world.is_main, launched=world.active) as caught:
             if args.resume:
                 result = resume(args.resume, reporter, stop, device=given.get("device"),
                                 precision=given.get("precision"), epochs=given.get("epochs"), given=given,
@@ -183,4 +206,4 @@ def cmd_train(args: argparse.Namespace) -> int:
 
                     print_estimate(cfg)  # before any photo is read: will this batch and size fit?
                 result = Trainer(cfg, reporter, stop, world=world).run()
-    return 0 if not result.stopped else 130
+    return 0 if not result.stopped else 128 + (caught[0] if caught else signal.SIGINT)

@@ -65,7 +65,7 @@ def _fingerprint(paths: Sequence[Path], side: int) -> str:
             st = p.stat()
         except OSError:  # a broken or looping link: decoding names it, the key just has to be stable
             st = p.lstat()
-        h.update(f"{os.path.realpath(p)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        h.update(f"{os.path.realpath(p)}|{st.st_size}|{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:24]
 
 

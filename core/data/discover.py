@@ -11,6 +11,7 @@ rather than guess. Training, evaluation and the window all use this one rule.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ class DatasetIndex:
 
 def _flat_class(path: Path) -> str | None:
     parts = path.name.split(".")
-    if len(parts) < 3 or not parts[0] or parts[0].isdigit():
+    if len(parts) < 3 or not parts[0] or re.fullmatch(r"[0-9]+", parts[0]):  # 12.3.jpg: no class
         return None
     return parts[0].lower()
 

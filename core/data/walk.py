@@ -29,9 +29,17 @@ def is_image_name(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
 
 
-def natural_key(path: Path) -> list:
-    """Sort 2.jpg before 10.jpg, and cat.2.jpg before cat.10.jpg."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
+def natural_name_key(name: str) -> tuple:
+    """Sort 2.jpg before 10.jpg, and cat.2.jpg before cat.10.jpg.
+
+    Only ASCII 0-9 make numbers: ``int()`` fails on '²' (a digit to ``str.isdigit``), and
+    numbers always sit at odd places of the split, so a key never compares a number with text.
+    """
+    return tuple(int(t) if i % 2 else t.lower() for i, t in enumerate(re.split(r"([0-9]+)", name)))
+
+
+def natural_key(path: Path) -> tuple:
+    return natural_name_key(Path(path).name)
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from core.errors import InputError
-from core.export.formats import FORMATS
-from core.utils.atomic import atomic_path, write_target, write_text_atomic
+from core.export.formats import FORMATS, MODEL_SUFFIXES
+from core.utils.atomic import atomic_path, check_write_target, user_file_errors
 
 SUFFIX = {"onnx": ".onnx", "torchscript": ".pt"}
 INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
@@ -138,23 +138,25 @@ def json_path_for(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def check_target(out: str | Path | None, fmt: str, lm) -> Path:
-    """The file to write: any other name gets the format's suffix (so never a run's own file); never a folder."""
+def check_target(out: str | Path | None, fmt: str, lm, force: bool = False) -> Path:
+    """The file to write: ``--out`` exactly as the user named it (no suffix added), else model.onnx / model.pt
+    beside the weights. Never a folder, device, FIFO or socket, never one of the run's own files (the
+    JSON beside included), and over an existing file that is not a model file only with ``force``."""
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
-    if out is None:
-        return default_path(lm, fmt)
-    if not str(out).strip():
-        raise InputError("--out: empty file name")
-    path = Path(out).expanduser()
-    if path.is_dir():
-        raise InputError(f"--out {out}: is a folder; give a file name such as model{SUFFIX[fmt]}")
-    if path.suffix.lower() not in (".onnx", ".pt", ".pth", ".ts", ".torchscript"):
-        path = path.with_name(path.name + SUFFIX[fmt])
-    target = write_target(path)  # a model suffix is always added: the run's own files are never replaced
-    if target.parent.exists() and not target.parent.is_dir():
-        raise InputError(f"--out {out}: {target.parent} is not a folder")
+    run_dir = Path(lm.run_dir)
+    own = [p for p in run_dir.iterdir() if p.is_file() and not _is_export(p)] if run_dir.is_dir() else []
+    suffixes = (SUFFIX[fmt], *(s for s in MODEL_SUFFIXES if s != SUFFIX[fmt]))
+    path = default_path(lm, fmt) if out is None else Path(out).expanduser()
+    check_write_target(path if out is None else out, own, force, "" if out is None else "--out", suffixes,
+                       "a model file (" + ", ".join(suffixes) + ")")
+    check_write_target(json_path_for(path), own, True, "", (".json",))  # the JSON beside it
     return path
+
+
+def _is_export(path: Path) -> bool:
+    """A file an earlier export wrote (model.onnx, model.onnx.json): replaceable, unlike the run's own files."""
+    return path.name.lower().removesuffix(".json").endswith(MODEL_SUFFIXES)
 
 
 def exportable(lm) -> tuple[nn.Module, torch.Tensor]:
@@ -165,7 +167,7 @@ def exportable(lm) -> tuple[nn.Module, torch.Tensor]:
     return WithSoftmax(model).eval(), example
 
 
-def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, pre: dict) -> None:
+def _onnx_bytes(module: nn.Module, example: torch.Tensor, pre: dict) -> bytes:
     try:
         import onnx
     except ImportError:
@@ -183,37 +185,47 @@ def _export_onnx(module: nn.Module, example: torch.Tensor, path: Path, pre: dict
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
     proto.producer_name = "CatDog Studio"
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(proto.SerializeToString())
+    return proto.SerializeToString()
 
 
-def _export_torchscript(module: nn.Module, example: torch.Tensor, path: Path, pre: dict) -> None:
+def _torchscript_bytes(module: nn.Module, example: torch.Tensor, pre: dict) -> bytes:
+    """In memory: PyTorch's zip writer onto a full disk throws a c10::Error from a destructor, which aborts
+    the process (exit 134) where no ``except`` can catch it; a Python write fails as an OSError."""
+    buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit is deprecated in favour of torch.export, yet still loads everywhere
         with torch.no_grad():
             traced = torch.jit.trace(module, example, check_trace=False)
-        with atomic_path(path) as tmp:
-            torch.jit.save(traced, str(tmp), _extra_files={PREPROCESSING_FILE: json.dumps(pre)})
+        torch.jit.save(traced, buf, _extra_files={PREPROCESSING_FILE: json.dumps(pre)})
+    return buf.getvalue()
 
 
-def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None) -> ExportResult:
-    """Load a run (or ``imagenet:ARCH``) on the CPU in float32 and write the file and its JSON."""
+def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None, force: bool = False) -> ExportResult:
+    """Load a run (or ``imagenet:ARCH``) on the CPU in float32 and write the file and its JSON.
+
+    The model is exported in memory first: an exporter's error (a C++ c10::Error included) is one line
+    naming the run, and nothing is written; the files are then written atomically (no temp file left).
+    """
     from core.inference.predict import load_run
 
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     lm = load_run(model_ref, device="cpu", precision="fp32")
-    path = check_target(out, fmt, lm)
+    path = check_target(out, fmt, lm, force)
     pre = preprocessing(lm)
-    module, example = exportable(lm)
     pre["format"] = fmt
     pre["model_file"] = path.name
     try:
-        (_export_onnx if fmt == "onnx" else _export_torchscript)(module, example, path, pre)
-        json_path = json_path_for(path)
-        write_text_atomic(json_path, json.dumps(pre, indent=2) + "\n")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        module, example = exportable(lm)
+        blob = (_onnx_bytes if fmt == "onnx" else _torchscript_bytes)(module, example, pre)
+    except (RuntimeError, ValueError) as exc:  # c10::Error and the ONNX exporter's errors are RuntimeErrors
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot export {lm.run_dir} as {fmt}: {first}") from None
+    json_path = json_path_for(path)
+    with user_file_errors(path, "--out" if out is not None else ""):  # both written before either is renamed
+        with atomic_path(path) as model_tmp, atomic_path(json_path) as json_tmp:
+            model_tmp.write_bytes(blob)
+            json_tmp.write_text(json.dumps(pre, indent=2) + "\n", encoding="utf-8")
     return ExportResult(path, json_path, fmt, pre)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from core.data.classes import match_classes
 from core.data.discover import discover
 from core.errors import InputError
+from core.inference.predict import read_run_meta
 from core.runs import layout
-from core.runs.meta import read_meta
 from core.utils.paths import check_folder
 
 
@@ -34,6 +34,7 @@ def labelled_folder(data: str | Path, model_classes: list[str], flag: str = "DAT
 
 
 def _recorded_split(run_dir: Path) -> dict | None:
+    """The split last.ckpt records, None when there is none; one that is not a split is a one-line error."""
     path = run_dir / layout.CHECKPOINT_FILE
     if not path.is_file():
         return None
@@ -44,7 +45,16 @@ def _recorded_split(run_dir: Path) -> dict | None:
     except Exception:
         return None
     split = ckpt.get("split") if isinstance(ckpt, dict) else None
-    return split if isinstance(split, dict) and "val" in split else None
+    if split is None:
+        return None
+    val, classes = split.get("val") if isinstance(split, dict) else None, (split or {}).get("classes")
+    pairs = isinstance(val, list) and all(isinstance(r, (list, tuple)) and len(r) == 2 and isinstance(r[0], str)
+                                          and isinstance(r[1], int) and not isinstance(r[1], bool) for r in val)
+    names = classes is None or (isinstance(classes, list) and all(isinstance(c, str) for c in classes))
+    if not (pairs and names):
+        raise InputError(f"{path}: its recorded validation split (\"split\") is damaged: "
+                         "choose a labelled folder to evaluate on")
+    return split
 
 
 def _redrawn_split(meta: dict) -> dict | None:
@@ -52,16 +62,25 @@ def _redrawn_split(meta: dict) -> dict | None:
     from core.data.split import stratified_split
     from core.runs.split_record import fingerprint, make_record
 
-    cfg, data = meta.get("config") or {}, meta.get("data") or {}
+    cfg, data = _section(meta, "config"), _section(meta, "data")
     root = data.get("root") or cfg.get("data")
-    if not root or cfg.get("val_dir") or not Path(root).is_dir():
+    if not isinstance(root, str) or not root or cfg.get("val_dir") or not Path(root).is_dir():
+        return None
+    try:
+        val_split, seed = float(cfg.get("val_split", 0.2)), int(cfg.get("seed", 0))
+    except (TypeError, ValueError):
+        return None
+    if not 0 < val_split < 1:
         return None
     index = discover(root)
     if data.get("fingerprint") != fingerprint(index.samples, index.classes, index.root):
         return None
-    train, val = stratified_split([s.label for s in index.samples], float(cfg.get("val_split", 0.2)),
-                                  int(cfg.get("seed", 0)))
+    train, val = stratified_split([s.label for s in index.samples], val_split, seed)
     return make_record(index.samples, train, val, index.classes, index.root)
+
+
+def _section(meta: dict, key: str) -> dict:
+    return meta[key] if isinstance(meta.get(key), dict) else {}
 
 
 def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
@@ -69,19 +88,23 @@ def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir} has no validation photos of its own: choose a labelled folder")
-    meta = read_meta(run_dir)
-    record = _recorded_split(run_dir) or _redrawn_split(meta)
+    rm = read_run_meta(run_dir)
+    record = _recorded_split(run_dir) or _redrawn_split(rm.raw)
     if record is None:
         raise InputError(f"{run_dir.name} has no recorded validation split (no {layout.CHECKPOINT_FILE}) and its "
                          "data folder changed or is gone: choose a labelled folder to evaluate on")
-    root = Path((meta.get("data") or {}).get("root") or (meta.get("config") or {}).get("data") or ".")
-    classes = list(record.get("classes") or meta["classes"])
+    data, cfg = _section(rm.raw, "data"), _section(rm.raw, "config")
+    root = Path(str(data.get("root") or cfg.get("data") or "."))
+    classes = list(record.get("classes") or rm.classes)
     to_model = match_classes(classes, model_classes, f"the validation split of {run_dir.name}")
     samples, gone = [], []
     for name, label in record["val"]:
         path = Path(name) if Path(name).is_absolute() else root / name
+        if not 0 <= label < len(classes):
+            raise InputError(f"{run_dir / layout.CHECKPOINT_FILE}: its recorded validation split (\"split\") "
+                             f"labels {name} with class {label}, but it has {len(classes)} classes")
         if path.is_file():
-            samples.append((path, to_model[int(label)]))
+            samples.append((path, to_model[label]))
         else:
             gone.append((path, "in the run's validation split but no longer on disk"))
     if not samples:

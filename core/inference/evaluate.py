@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.utils.atomic import csv_text
+
 #: probabilities are clipped to [EPS, 1 - EPS] for the log loss, as Kaggle's metric does
 EPS = 1e-15
 
@@ -110,17 +112,10 @@ class EvalResult:
 
 
 def predictions_csv(result: EvalResult) -> str:
-    """``path,true,predicted,p_<class>...,loss``, one row per photo, worst first."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["path", "true", "predicted", *(f"p_{c}" for c in result.classes), "loss"])
-    for p in result.by_loss():
-        w.writerow([str(p.path), result.classes[p.true], result.classes[p.predicted],
-                    *(f"{v:.6f}" for v in p.probs), f"{p.loss:.6f}"])
-    return buf.getvalue()
+    """``path,true,predicted,p_<class>...,loss``, one row per photo, worst first; paths as the OS gives them."""
+    header = ["path", "true", "predicted", *(f"p_{c}" for c in result.classes), "loss"]
+    return csv_text([header] + [[str(p.path), result.classes[p.true], result.classes[p.predicted],
+                                 *(f"{v:.6f}" for v in p.probs), f"{p.loss:.6f}"] for p in result.by_loss()])
 
 
 def evaluate(lm, samples: Sequence[tuple[Path, int]], tta: bool = False, batch_size: int = 64,

@@ -17,12 +17,13 @@ from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import InputError
 from core.hardware import resolve_device, resolve_precision, setup_backends
 from core.inference.forward import batch_probs
-from core.models.registry import build_model, get_arch
+from core.models.registry import ARCHS, build_model, get_arch
+from core.models.stats import image_size_range
 from core.models.zero_shot import CLASSES as ZERO_SHOT_CLASSES
 from core.models.zero_shot import ImageNetCatDog
 from core.runs import layout, store
 from core.runs.layout import IMAGENET_PREFIX
-from core.runs.meta import read_meta
+from core.runs.meta import RunMeta
 
 #: MODEL prefix for an ImageNet classifier used with no training (``imagenet:efficientnet_lite0``)
 
@@ -75,31 +76,53 @@ class Prediction:
         return sorted(range(len(self.probs)), key=lambda i: -self.probs[i])[:k]
 
 
+def read_run_meta(run_dir: Path) -> RunMeta:
+    """The run's meta.json, every field checked against the architectures this app builds."""
+    return RunMeta.read(run_dir, {key: image_size_range(key) for key in ARCHS})
+
+
 def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
-    """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline."""
+    """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline.
+
+    meta.json, the weights' own record and the weights' shapes must all agree, and the weights
+    be finite: anything else is a one-line InputError naming the file, in every command and the window.
+    """
     if str(model_path).startswith(IMAGENET_PREFIX):
         return load_imagenet_baseline(str(model_path)[len(IMAGENET_PREFIX):], device, precision)
     run_dir = layout.run_dir_of(model_path)
-    meta = read_meta(run_dir)
-    for key in ("arch", "classes", "image_size"):
-        if key not in meta:
-            raise InputError(f"{run_dir / layout.META_FILE} has no {key!r}: not a CatDog Studio run")
+    rm = read_run_meta(run_dir)
+    weights, stored = store.load_model_file(run_dir)
+    rm.check_stored(stored, run_dir / layout.MODEL_FILE)
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     setup_backends(dev)
-    model = build_model(meta["arch"], len(meta["classes"]))
+    model = build_model(rm.arch, len(rm.classes))
+    _check_fit(model, weights, rm, run_dir / layout.MODEL_FILE)
     try:
-        model.load_state_dict(store.load_weights(run_dir))
+        model.load_state_dict(weights)
     except RuntimeError as exc:
-        raise InputError(f"weights in {run_dir} do not fit a {meta['arch']}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"weights in {run_dir} do not fit a {rm.arch}: {str(exc).splitlines()[0]}") from None
     model = model.to(dev, memory_format=torch.channels_last).eval()
-    return LoadedModel(run_dir, meta, model, dev, prec)
+    return LoadedModel(run_dir, rm.raw, model, dev, prec)
+
+
+def _check_fit(model: torch.nn.Module, weights: dict[str, torch.Tensor], rm: RunMeta, path: Path) -> None:
+    """Every tensor of the model in the file, with its shape: the first one that is not, named."""
+    want = model.state_dict()
+    fit = f"weights in {path} do not fit {rm.path} ({rm.arch}, {len(rm.classes)} classes)"
+    for key, t in want.items():
+        if key not in weights:
+            raise InputError(f"{fit}: {key!r} is missing from the weights")
+        if tuple(weights[key].shape) != tuple(t.shape):
+            raise InputError(f"{fit}: {key!r} is {list(weights[key].shape)} in the weights, "
+                             f"{list(t.shape)} in the model")
+    extra = sorted(set(weights) - set(want))
+    if extra:
+        raise InputError(f"{fit}: the weights hold {extra[0]!r}, which a {rm.arch} has not")
 
 
 def load_imagenet_baseline(arch: str, device: str = "auto", precision: str = "auto") -> LoadedModel:
     """ARCH's own ImageNet classifier as a cat/dog model: P(dog) = dog-class mass / (dog + cat mass)."""
-    from core.models.registry import ARCHS
-
     if arch not in ARCHS or not ARCHS[arch].has_pretrained:
         with_weights = [k for k, s in ARCHS.items() if s.has_pretrained]
         raise InputError(f"MODEL {IMAGENET_PREFIX}{arch}: no ImageNet classifier by that name; "
@@ -151,6 +174,7 @@ def predict_files(
                 pixels = torch.from_numpy(np.stack([d for _, d in good]))
                 probs = batch_probs(lm.model, eval_batch(pixels, lm.image_size), lm.device, lm.precision, tta,
                                     mean, std)
+                _check_finite(lm, probs, [p for p, _ in good])
                 batch_preds = [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
                 preds += batch_preds
                 if on_batch:
@@ -158,3 +182,12 @@ def predict_files(
             if progress:
                 progress(min(start + batch_size, len(paths)), len(paths))
     return preds, failures
+
+
+def _check_finite(lm: LoadedModel, probs: torch.Tensor, paths: list[Path]) -> None:
+    """NaN or inf probabilities are never an answer (a diverged model, or an overflow): say so instead."""
+    bad = ~torch.isfinite(probs).all(1)
+    if bool(bad.any()):
+        first = paths[int(bad.nonzero()[0])]
+        raise InputError(f"model {lm.run_dir} gives non-finite probabilities (NaN) for {first}: its weights "
+                         "or normalization are broken (a diverged training?); train it again")

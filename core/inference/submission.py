@@ -10,14 +10,13 @@ The CLI and the window share every rule here: all rows or no file, never onto an
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import InputError
-from core.utils.atomic import write_target, write_text_atomic
+from core.utils.atomic import check_write_target, csv_text, user_file_errors, write_text_atomic
 
 if TYPE_CHECKING:  # annotations only: writing a CSV needs no torch
     from core.inference.predict import Prediction
@@ -53,7 +52,7 @@ def label_words(classes: Sequence[str], positive: int) -> str:
 def submission_id(path: Path) -> int:
     """123.jpg -> 123. Anything else cannot be matched to the competition's ids."""
     stem = Path(path).stem
-    if not re.fullmatch(r"\d+", stem):
+    if not re.fullmatch(r"[0-9]+", stem):  # ASCII digits only: int() would take '١٢' but not '²'
         raise InputError(f"cannot make a submission id from {path}: test files must be named like 123.jpg")
     return int(stem)
 
@@ -78,9 +77,7 @@ def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int) -> lis
 def format_submission(preds: Sequence[Prediction], classes: Sequence[str], fmt: str = "competition",
                       positive_class: str | None = None) -> str:
     rows = submission_rows(preds, fmt, positive_index(classes, positive_class))
-    lines = [] if fmt == "noheader" else ["id,label"]
-    lines += [f"{i},{v}" for i, v in rows]
-    return "\n".join(lines) + "\n"
+    return csv_text(([] if fmt == "noheader" else [("id", "label")]) + rows)
 
 
 def check_complete(n_rows: int, failures: Sequence[tuple[Path, str]], cancelled: bool = False,
@@ -96,36 +93,14 @@ def check_complete(n_rows: int, failures: Sequence[tuple[Path, str]], cancelled:
 
 
 def check_csv_target(path: str | Path, inputs: Sequence[Path], force: bool = False, flag: str = "--csv") -> Path:
-    """Where the CSV may go: never onto an input photo, never over a non-CSV file unless forced."""
-    shown = f"{flag} {path}" if flag else str(path)
-    if not str(path).strip():
-        raise InputError(f"{flag or 'CSV file'}: empty file name")
-    target = write_target(path)
-    if target.is_dir():
-        raise InputError(f"{shown}: is a folder; give a file name such as submission.csv")
-    if target.exists():
-        st = target.stat()
-        for p in inputs:
-            try:
-                other = os.stat(p)
-            except OSError:
-                continue
-            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
-                raise InputError(f"{shown}: that is an input ({p}); the CSV is never written onto an input")
-        if target.suffix.lower() != ".csv" and not force:
-            raise InputError(f"{shown}: the file exists and is not a .csv; refusing to replace it "
-                             f"(use --force to replace it anyway)")
-    elif not target.parent.is_dir() and target.parent.exists():
-        raise InputError(f"cannot write {shown}: {target.parent} is not a folder")
-    return Path(path).expanduser()
+    """Where the CSV may go: never onto an input photo, a device or FIFO, nor over a non-CSV file unless forced."""
+    return check_write_target(path, inputs, force, flag)
 
 
 def write_submission(path: str | Path, preds: Sequence[Prediction], classes: Sequence[str],
                      fmt: str = "competition", positive_class: str | None = None) -> int:
     """Write the CSV atomically (through a symlink, umask honoured); returns the number of rows."""
     text = format_submission(preds, classes, fmt, positive_class)
-    try:
+    with user_file_errors(path):
         write_text_atomic(path, text)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(preds)

@@ -57,13 +57,18 @@ def thread_local_flop_counter(custom_mapping: dict | None = None):
 STATS = JsonCache(lambda: f"arch-stats-v3-{model_libraries_tag()}.json", indent=None)
 
 
-def check_image_size(key: str, image_size: int) -> None:
-    """InputError unless ``image_size`` is within what the app (and this architecture) accepts."""
+def image_size_range(key: str) -> tuple[int, int]:
+    """The smallest and largest image size the app accepts for this architecture."""
     from core.models.registry import get_arch
 
-    lowest = max(MIN_IMAGE_SIZE, int(getattr(get_arch(key), "min_image_size", MIN_IMAGE_SIZE)))
-    if not lowest <= image_size <= MAX_IMAGE_SIZE:
-        raise InputError(f"--image-size {image_size}: {key} takes {lowest} to {MAX_IMAGE_SIZE} px")
+    return max(MIN_IMAGE_SIZE, int(getattr(get_arch(key), "min_image_size", MIN_IMAGE_SIZE))), MAX_IMAGE_SIZE
+
+
+def check_image_size(key: str, image_size: int) -> None:
+    """InputError unless ``image_size`` is within what the app (and this architecture) accepts."""
+    lowest, highest = image_size_range(key)
+    if not lowest <= image_size <= highest:
+        raise InputError(f"--image-size {image_size}: {key} takes {lowest} to {highest} px")
 
 
 def build_meta(key: str, num_classes: int = 2) -> nn.Module:

@@ -25,7 +25,13 @@ CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "scaler", "epoch", "epoch_
 METRIC_FIELDS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s", "seconds"]
 IMAGENET_PREFIX = "imagenet:"  # a model given as imagenet:ARCH is the ImageNet classifier, no run folder
 
-STATUSES = ("running", "finished", "stopped", "failed")
+
+def looks_like_run(folder: Path) -> bool:
+    """A folder the app made for a run: it holds meta.json, the weights or a checkpoint (damaged or not)."""
+    return any((Path(folder) / name).exists() for name in (META_FILE, MODEL_FILE, CHECKPOINT_FILE))
+
+STATUSES = ("running", "finished", "stopped", "failed")  # what meta.json's "status" may say
+DAMAGED = "damaged"  # never written: how a listing shows a run folder whose meta.json cannot be used
 
 #: how a run begins: random weights, or ImageNet weights with the backbone frozen or fine-tuned
 Start = Literal["scratch", "imagenet-frozen", "imagenet-finetune"]

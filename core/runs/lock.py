@@ -56,6 +56,10 @@ class RunLock:
         owner = self._owner()
         return f"pid {owner.get('pid', '?')} on {owner.get('host', '?')}"
 
+    def moved_to(self, run_dir: Path) -> None:
+        """The locked folder was renamed (a new run takes its name whole): the lock went with it."""
+        self.path = Path(run_dir) / LOCK_FILE
+
     def release(self) -> None:
         if self.held:
             self.path.unlink(missing_ok=True)

@@ -14,15 +14,15 @@ import sys
 from pathlib import Path
 
 from core.errors import InputError
-from core.runs.layout import LOCK_FILE, META_FILE, check_run_name
+from core.runs.layout import LOCK_FILE, META_FILE, check_run_name, looks_like_run
 from core.runs.lock import RunLock
 from core.runs.table import lock_owner_alive
 
 
 def _run_folder(run_dir: str | Path) -> Path:
     d = Path(run_dir).expanduser()
-    if not (d / META_FILE).is_file():
-        raise InputError(f"{d} is not a run folder ({META_FILE} is missing)")
+    if not d.is_dir() or not looks_like_run(d):  # a damaged run (meta.json lost) can still be renamed or deleted
+        raise InputError(f"{d} is not a run folder (no {META_FILE}, weights or checkpoint in it)")
     return d
 
 

@@ -24,9 +24,10 @@ def _name(path: Path, root: Path) -> str:
 
 
 def fingerprint(samples: list[Sample], classes: list[str], root: Path) -> str:
-    h = hashlib.sha256("|".join(classes).encode())
+    """Names as the file system gives them: one that is not valid UTF-8 (cat.\\xff.jpg) hashes its own bytes."""
+    h = hashlib.sha256("|".join(classes).encode("utf-8", "surrogateescape"))
     for s in sorted(samples, key=lambda s: _name(s.path, root)):
-        h.update(f"{_name(s.path, root)}\t{s.label}\n".encode())
+        h.update(f"{_name(s.path, root)}\t{s.label}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:16]
 
 
@@ -37,6 +38,28 @@ def make_record(samples: list[Sample], train_idx, val_idx, classes: list[str], r
         "train": [[_name(samples[i].path, root), samples[i].label] for i in train_idx],
         "val": [[_name(samples[i].path, root), samples[i].label] for i in val_idx],
     }
+
+
+def check_record(record: object, path: Path) -> None:
+    """InputError naming ``path`` and the field when a recorded split is not one ``make_record`` wrote."""
+    def bad(field: str, why: str) -> InputError:
+        return InputError(f"cannot resume from {path}: \"{field}\" {why}")
+
+    if not isinstance(record, dict):
+        raise bad("split", f"must be the recorded photos and split, not a {type(record).__name__}")
+    if not isinstance(record.get("fingerprint"), str):
+        raise bad("split.fingerprint", "is missing or not a string")
+    classes = record.get("classes")
+    if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
+        raise bad("split.classes", "must list at least 2 class names")
+    for part in ("train", "val"):
+        rows = record.get(part)
+        if not isinstance(rows, list) or not rows:
+            raise bad(f"split.{part}", "must be a non-empty list of [photo, class] pairs")
+        for row in rows:
+            if not (isinstance(row, (list, tuple)) and len(row) == 2 and isinstance(row[0], str)
+                    and isinstance(row[1], int) and not isinstance(row[1], bool) and 0 <= row[1] < len(classes)):
+                raise bad(f"split.{part}", f"holds {str(row)[:60]!r}, not a [photo, class number] pair")
 
 
 def restore(record: dict, root: Path) -> tuple[list[Sample], list[int], list[int]]:

@@ -30,15 +30,34 @@ def save_model(run_dir: Path, model: torch.nn.Module, metadata: dict[str, str] |
 
 
 def load_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return load_model_file(run_dir)[0]
+
+
+def load_model_file(run_dir: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The weights and the record save_model wrote beside them (arch, classes; {} for older runs).
+
+    Weights that are not all finite are refused: NaN or inf is what a diverged training leaves,
+    and such a model answers every photo with the same confident class, or with NaN.
+    """
     path = Path(run_dir) / MODEL_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} has no {MODEL_FILE} yet (no epoch finished); resume or retrain it")
-    from safetensors.torch import load_file
+    import torch
+    from safetensors import safe_open
 
     try:
-        return load_file(str(path))
+        with safe_open(str(path), framework="pt") as f:
+            stored = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as exc:
-        raise InputError(f"cannot read weights {path}: {str(exc).splitlines()[0][:160]}") from None
+        why = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        raise InputError(f"cannot read weights {path}: {why}") from None
+    for key, t in tensors.items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            kind = "NaN" if bool(torch.isnan(t).any()) else "infinite"
+            raise InputError(f"{path} holds {kind} weights (the training diverged) in {key!r}: "
+                             "train it again, e.g. with a lower --lr")
+    return tensors, dict(stored)
 
 
 def write_metrics(run_dir: Path, history: list[dict]) -> None:

@@ -23,15 +23,17 @@ from pathlib import Path
 from core.errors import InputError
 from core.runs.layout import (
     CHECKPOINT_FILE,
+    DAMAGED,
     LOCK_FILE,
     META_FILE,
     METRICS_FILE,
     MODEL_FILE,
     START_LABELS,
     STATUSES,
+    looks_like_run,
     start_of,
 )
-from core.runs.meta import try_read_meta
+from core.runs.meta import check_fields, read_meta, try_read_meta
 from core.utils.processes import pid_alive
 
 
@@ -46,11 +48,12 @@ class RunRow:
     epochs_planned: int
     best_val_acc: float | None
     best_epoch: int | None
-    status: str  # one of STATUSES
+    status: str  # one of STATUSES, or DAMAGED
     created: str  # ISO 8601, as meta.json has it
     bytes: int  # size on disk of the folder's files
     resumable: bool  # has last.ckpt
     has_model: bool  # has model.safetensors
+    reason: str | None = None  # why the run is DAMAGED: the one-line error loading it would give
 
     @property
     def start_label(self) -> str:
@@ -111,39 +114,64 @@ def folder_bytes(folder: Path) -> int:
 def _int(value, default: int = 0) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
 def _float(value) -> float | None:
     try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
+        number = None if value is None else float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is None or math.isfinite(number) else None
 
 
 def read_row(run_dir: str | Path) -> RunRow | None:
-    """One run's row from its meta.json, or None when the folder is not a run."""
+    """One run's row from its meta.json, or None when the folder is not a run.
+
+    A folder with any of a run's files is a run: one whose meta.json is missing, unreadable or
+    holds values no model could load with is listed as DAMAGED with the reason, never left out.
+    """
     d = Path(run_dir)
-    meta = try_read_meta(d)
-    if meta is None or "arch" not in meta:
-        return None
+    meta: dict = {}
+    reason = None
+    try:
+        meta = read_meta(d)
+        if "arch" not in meta:
+            raise InputError(f"{d / META_FILE}: \"arch\" is missing: not a CatDog Studio run")
+        check_fields(meta, d / META_FILE)
+    except InputError as exc:
+        if not looks_like_run(d):
+            return None
+        reason = str(exc) if (d / META_FILE).exists() else f"{d / META_FILE} is missing: the run cannot be loaded"
     config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     status = str(meta.get("status", "stopped"))
-    if lock_owner_alive(d):
+    if reason is not None:
+        status = DAMAGED
+    elif lock_owner_alive(d):
         status = "running"
     elif status not in STATUSES or status == "running":
         status = "stopped"  # interrupted: its lock's owner is gone
     start = start_of(meta)
     created = meta.get("created")
     if not isinstance(created, str):
-        created = datetime.fromtimestamp((d / META_FILE).stat().st_mtime).astimezone().isoformat(timespec="seconds")
-    return RunRow(name=d.name, path=str(d), arch=str(meta["arch"]), start=str(start),
+        created = datetime.fromtimestamp(_mtime(d)).astimezone().isoformat(timespec="seconds")
+    arch = meta.get("arch")
+    return RunRow(name=d.name, path=str(d), arch=arch if isinstance(arch, str) else "?", start=str(start),
                   image_size=_int(meta.get("image_size")), epochs=_int(meta.get("epochs_done")),
                   epochs_planned=_int(config.get("epochs")), best_val_acc=_float(meta.get("best_val_acc")),
                   best_epoch=meta.get("best_epoch") if isinstance(meta.get("best_epoch"), int) else None,
                   status=status, created=created, bytes=folder_bytes(d),
-                  resumable=(d / CHECKPOINT_FILE).is_file(), has_model=(d / MODEL_FILE).is_file())
+                  resumable=(d / CHECKPOINT_FILE).is_file(), has_model=(d / MODEL_FILE).is_file(), reason=reason)
+
+
+def _mtime(d: Path) -> float:
+    for p in (d / META_FILE, d):
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 def list_rows(runs_dir: str | Path) -> list[RunRow]:
@@ -162,8 +190,9 @@ def list_rows(runs_dir: str | Path) -> list[RunRow]:
 
 
 def list_runs(runs_dir: str | Path, resumable: bool = False) -> list[RunRow]:
-    """The runs a chooser offers, newest first: those with weights, or (``resumable``) with a checkpoint."""
-    return [r for r in list_rows(runs_dir) if (r.resumable if resumable else r.has_model)]
+    """The runs a chooser offers, newest first: those with weights, or (``resumable``) with a checkpoint;
+    never a damaged one."""
+    return [r for r in list_rows(runs_dir) if r.reason is None and (r.resumable if resumable else r.has_model)]
 
 
 def check_runs_dir(runs_dir: str | Path) -> Path:
@@ -183,6 +212,8 @@ def check_run(run_dir: str | Path) -> RunRow:
     row = read_row(d)
     if row is None:
         raise InputError(f"{run_dir} is not a run folder: its {META_FILE} is missing or unreadable")
+    if row.reason is not None:
+        raise InputError(row.reason)
     return row
 
 

@@ -18,6 +18,9 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 #: a new user's first run in the window: the fastest road to a good model on any hardware
 NEW_USER_ARCH, NEW_USER_START = "efficientnet_lite0", FROZEN
 SCHEDULES = ("onecycle", "cosine", "constant")
+#: a field's annotation -> the types a recorded value may have, and how a person says it
+_TYPES = {"int": ((int,), "a whole number"), "float": ((int, float), "a number"), "str": ((str,), "a string"),
+          "bool": ((bool,), "true or false"), "None": ((type(None),), "null")}
 
 
 @dataclass
@@ -100,3 +103,26 @@ class TrainConfig:
         if d.pop("pretrained", False):  # runs written before --weights existed
             d.setdefault("weights", "imagenet")
         return cls(**{k: v for k, v in d.items() if k in known})
+
+    @classmethod
+    def from_record(cls, d: object, where: str) -> TrainConfig:
+        """A config read back from a file (a checkpoint), every field's type and value checked.
+
+        A damaged value is an InputError starting with ``where`` and naming the field, not a
+        TypeError deep in the training.
+        """
+        if not isinstance(d, dict):
+            raise InputError(f'{where}: "config" must be the run\'s settings, not a {type(d).__name__}')
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            kinds = [_TYPES[name] for name in str(f.type).split(" | ")]
+            value = d[f.name]
+            ok = any(isinstance(value, t) for types, _ in kinds for t in types)
+            if not ok or (isinstance(value, bool) and f.type != "bool"):
+                raise InputError(f'{where}: "config.{f.name}" is {str(repr(value))[:60]}, not '
+                                 f'{" or ".join(word for _, word in kinds)}')
+        try:
+            return cls.from_dict(d).validate()
+        except InputError as exc:
+            raise InputError(f'{where}: "config" holds an impossible setting ({exc})') from None

@@ -23,6 +23,38 @@ if TYPE_CHECKING:  # torch.distributed loads only when several processes run
 
 
 @dataclass
+class PlannedData:
+    """The photos and their split before any is decoded: what a run folder's first meta.json describes."""
+
+    index: DatasetIndex
+    samples: list[Sample]
+    train_idx: list[int]
+    val_idx: list[int]
+    split: dict  # the photo list and split, for last.ckpt (see split_record.py)
+    note: str = ""  # said to the user: e.g. that a resume continues on the recorded split
+
+    @property
+    def classes(self) -> list[str]:
+        return self.index.classes
+
+    @property
+    def num_train(self) -> int:
+        return len(self.train_idx)
+
+    @property
+    def num_val(self) -> int:
+        return len(self.val_idx)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.index.warnings
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        return [(str(p), r) for p, r in self.index.ignored]
+
+
+@dataclass
 class PreparedData:
     index: DatasetIndex
     cache: PixelCache
@@ -61,13 +93,8 @@ class PreparedData:
         return found + [(str(p), r) for p, r in self.index.ignored]
 
 
-def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None, recorded: dict | None = None,
-                 world=None) -> PreparedData:
-    """Discover, split (or take the ``recorded`` split of a resumed run), decode once.
-
-    ``world``: several processes (distributed.py), each of which decodes only its own share.
-    """
+def plan_data(cfg: TrainConfig, recorded: dict | None = None) -> PlannedData:
+    """Discover and split (or take the ``recorded`` split of a resumed run): no photo is decoded yet."""
     index = discover(cfg.data)
     samples = list(index.samples)
     note = ""
@@ -89,6 +116,17 @@ def prepare_data(cfg: TrainConfig, progress: Callable[[int, int], None] | None =
     else:
         train_idx, val_idx = stratified_split([s.label for s in samples], cfg.val_split, cfg.seed)
     split = make_record(samples, train_idx, val_idx, index.classes, index.root)
+    return PlannedData(index, samples, list(train_idx), list(val_idx), split, note)
+
+
+def prepare_data(cfg: TrainConfig, plan: PlannedData, progress: Callable[[int, int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None, world=None) -> PreparedData:
+    """Decode the planned photos once (InterruptedError when ``should_stop`` says so).
+
+    ``world``: several processes (distributed.py), each of which decodes only its own share.
+    """
+    index, samples, train_idx, val_idx, split, note = (plan.index, plan.samples, plan.train_idx, plan.val_idx,
+                                                       plan.split, plan.note)
     if world is not None and world.active:
         return decode_shard(world, cfg, index, samples, train_idx, val_idx, split, note, progress, should_stop)
 

@@ -1,11 +1,13 @@
 """A training run from start to end, Qt-free: the parts in this package, put together.
 
-``Trainer.run`` reads the photos once (``data.py``), builds the state (``state.py``: model,
-what it trains on, optimizer, schedule; fresh or from a checkpoint), then alternates
-``train_one_epoch`` and ``finish_epoch`` (``loop.py``) while the recorder (``recorder.py``)
-alone writes the run folder. It reports through one callback and stops through one flag.
-A run is deterministic given its seed: a run stopped at any batch and resumed continues
-exactly where it left off and ends where an uninterrupted run ends.
+``Trainer.run`` plans the photos and their split (``data.py``), has the recorder
+(``recorder.py``) make the run folder, whole and resumable, before the photos are decoded
+once, builds the state (``state.py``: model, what it trains on, optimizer, schedule; fresh or
+from a checkpoint), then alternates ``train_one_epoch`` and ``finish_epoch`` (``loop.py``)
+while the recorder alone writes the run folder. It reports through one callback and stops
+through one flag. A run is deterministic given its seed: a run stopped or killed at any
+moment and resumed continues where its last checkpoint left off (or from scratch, if none
+was trained yet) and ends where an uninterrupted run ends.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from core.errors import InputError
 from core.failures import describe_failure
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
 from core.runs import store
-from core.runs.layout import FROZEN
+from core.runs.layout import CHECKPOINT_FILE, FROZEN
 from core.training import events as ev
+from core.training.checkpoint import check_checkpoint, has_trained, not_started
 from core.training.config import TrainConfig
-from core.training.data import prepare_data
+from core.training.data import plan_data, prepare_data
 from core.training.distributed import SINGLE, World
-from core.training.loop import finish_epoch, train_one_epoch
+from core.training.loop import check_finite, finish_epoch, train_one_epoch
 from core.training.recorder import RunRecorder, SilentRecorder
 from core.training.run_meta import run_meta
 from core.training.state import build_state
@@ -64,19 +67,31 @@ class Trainer:
         self.recorder: RunRecorder | None = None
         try:
             return self._run()
-        except InterruptedError:  # stopped while decoding or computing features: nothing to save yet
+        except InterruptedError:  # stopped while decoding or computing features: "stopped", resumable as it was
+            if self.recorder is not None:
+                self.recorder.interrupted()
             return self._finish(None, stopped=True)
         except BaseException as exc:
             message = self.world.explain(describe_failure(exc))
             if self.recorder is not None:
+                if isinstance(exc, InputError):
+                    self.recorder.discard()  # a new run whose photos cannot train leaves no folder behind
                 self.recorder.failed(message, traceback.format_exc(limit=8))
-            self._emit(ev.Failed(str(self.recorder.run_dir) if self.recorder else None, message))
+            kept = self.recorder is not None and self.recorder.run_dir.is_dir()
+            self._emit(ev.Failed(str(self.recorder.run_dir) if kept else None, message))
             if message != describe_failure(exc):  # a peer's failure, told as such
                 raise RuntimeError(message) from exc
             raise
         finally:
             if self.recorder is not None:
                 self.recorder.close()
+
+    def _stop_here(self) -> None:
+        """InterruptedError on every process if the stop flag is set on one (before anything is written)."""
+        def check() -> None:
+            if self.stop_event.is_set():
+                raise InterruptedError("stopped before the run began")
+        self.world.together(check)
 
     def _run(self) -> ev.Finished:
         cfg, world = self.config.validate(), self.world
@@ -86,21 +101,27 @@ class Trainer:
         device = world.device(resolve_device(cfg.device))
         precision = resolve_precision(cfg.precision, device)
         setup_backends(device)
+        label = device_label(device, precision) + (f" · {world.size} processes" if world.active else "")
 
         self._emit(ev.Preparing(f"Reading images in {cfg.data}"))
-        data = prepare_data(cfg, progress=lambda d, t: self._emit(
+        plan = plan_data(cfg, recorded)
+        self._stop_here()
+        if self.recorder is None:  # the folder, whole, before the long decode: from here on a kill leaves a run
+            first = run_meta(cfg, plan, label, [], {"epoch": None, "val_acc": None}, "running", world.size)
+            self.recorder = self._recorder(lambda: RunRecorder.create(cfg.out, cfg.name, cfg.arch, first,
+                                                                      not_started(cfg, plan.split, world.size)))
+        data = prepare_data(cfg, plan, progress=lambda d, t: self._emit(
             ev.Preparing(f"Decoding images at {cache_side(cfg.image_size)} px", d, t)),
-            should_stop=self.stop_event.is_set, recorded=recorded, world=world)
+            should_stop=self.stop_event.is_set, world=world)
         if data.note:
             self._emit(ev.Preparing(data.note))
         self._emit(ev.Preparing(data.index.summary()))
-        state = world.together(lambda: build_state(cfg, data, device, precision, self.checkpoint, self.extended,
-                                                   self._emit, self.stop_event.is_set))
+        trained = self.checkpoint if has_trained(self.checkpoint) else None  # not started: from scratch
+        origin = Path(self.resume_dir or ".") / CHECKPOINT_FILE
+        state = world.together(lambda: build_state(cfg, data, device, precision, trained, self.extended, self._emit,
+                                                   self.stop_event.is_set, origin))
         state.world = world
         world.resumed_progress(state.progress)
-        if self.recorder is None:
-            self.recorder = self._recorder(lambda: RunRecorder.create(cfg.out, cfg.name, cfg.arch))
-        label = device_label(device, precision) + (f" · {world.size} processes" if world.active else "")
 
         def meta() -> dict:
             return run_meta(cfg, data, label, state.history, state.best, "running", world.size)
@@ -114,6 +135,7 @@ class Trainer:
             while state.epoch < cfg.epochs:
                 if not train_one_epoch(state, self._emit, should_stop):
                     world.reduce_progress(state.progress)  # the checkpoint holds the sums of all processes
+                    check_finite(state)  # a diverged state is not saved over the last good one
                     self.recorder.stopped(meta(), state.checkpoint())
                     return self._finish(state.best, stopped=True)
                 t_val = time.perf_counter()
@@ -190,9 +212,12 @@ def _read_resume(run_dir: Path, epochs: int | None, given: dict, world_size: int
     if not run_dir.is_dir():
         raise InputError(f"--resume {run_dir}: no such run folder")
     ckpt = store.load_checkpoint(run_dir)
-    cfg = TrainConfig.from_dict(ckpt["config"])
+    cfg = check_checkpoint(ckpt, run_dir / CHECKPOINT_FILE)
     check_resume_flags(cfg, given)
-    done, extended = int(ckpt["epoch"]), False
+    if not has_trained(ckpt):  # stopped or killed before its first batch: it starts from scratch, as planned
+        cfg.epochs = epochs or cfg.epochs
+        return cfg, ckpt, False
+    done, extended = ckpt["epoch"], False
     if epochs is not None and epochs != cfg.epochs:
         if epochs <= done:
             raise InputError(f"--epochs {epochs}: this run has already trained {done} epoch(s); ask for more")

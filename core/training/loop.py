@@ -2,17 +2,21 @@
 
 Stopping has one mechanism: ``should_stop`` is checked before every batch; the caller saves.
 Batch reports are throttled (a few per second) and fold the device-side running sums into
-the epoch's progress only then, so the loop syncs with an accelerator a few times a second.
+the epoch's progress only then, so the loop syncs with an accelerator a few times a second;
+a loss that became NaN or infinite there ends the run as failed (TrainingDiverged) before
+anything of the diverged epoch is saved.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
 import torch
 from torch.nn import functional as F
 
+from core.errors import RunFailure
 from core.hardware import autocast
 from core.training import events as ev
 from core.training.state import EpochProgress, TrainingState
@@ -31,6 +35,21 @@ def train_step(model, optimizer, scaler, x: torch.Tensor, y: torch.Tensor, devic
     scaler.step(optimizer)
     scaler.update()
     return logits.detach()
+
+
+class TrainingDiverged(RunFailure, FloatingPointError):
+    """The loss became NaN or infinite: the run fails, and its folder keeps what its last good epoch saved."""
+
+
+def check_finite(state: TrainingState, what: str = "training loss", value: float | None = None) -> None:
+    """TrainingDiverged if ``value`` (default: the epoch's running loss) is not a finite number."""
+    value = state.progress.loss_sum if value is None else value
+    if math.isfinite(value):
+        return
+    best = state.best.get("epoch")
+    kept = f"model.safetensors keeps epoch {best}, its best" if best else "it has no good epoch to keep"
+    raise TrainingDiverged(f"the {what} became {value} in epoch {state.epoch + 1} (by step {state.progress.step} of "
+                           f"{state.steps_per_epoch}); {kept}; start a new run with a lower --lr than {state.cfg.lr:g}")
 
 
 def _fold(p: EpochProgress, loss_acc, correct_acc, seen: int, t_last: float) -> None:
@@ -54,7 +73,7 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
     for idx, x, y in state.source.batches(state.epoch).iterate(p.step, steps):
         if should_stop():
             _fold(p, loss_acc, correct_acc, seen_since, t_last)
-            return False
+            return False  # the caller checks the loss (after summing it over processes) and saves
         logits = train_step(module, state.optimizer, state.scaler, x, y, device, state.precision,
                             cfg.label_smoothing)
         state.scheduler.step()
@@ -67,6 +86,8 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
         now = time.perf_counter()
         if now - last_emit >= interval or p.step == steps:
             _fold(p, loss_acc, correct_acc, seen_since, t_last)
+            if not state.world.active:  # several processes check where their sums agree (finish_epoch, a stop)
+                check_finite(state)
             loss_acc.zero_()
             correct_acc.zero_()
             seen_since, t_last = 0, time.perf_counter()
@@ -95,6 +116,8 @@ def finish_epoch(state: TrainingState) -> tuple[dict, bool]:
     world.reduce_progress(p)  # several processes: the sums of all, the same on each
     world.sync_buffers(state.model)  # each validates its share with the very model rank 0 saves
     val_loss, val_acc = world.mean(*state.source.evaluate(), n=len(state.data.val_idx))
+    check_finite(state)
+    check_finite(state, "validation loss", val_loss)  # the last step may have left NaN weights
     row = {
         "epoch": state.epoch + 1,
         "train_loss": p.loss_sum / max(p.seen, 1),

@@ -6,13 +6,17 @@ from core.data.augment import cache_side
 from core.models.registry import get_arch
 from core.runs import layout
 from core.training.config import TrainConfig
-from core.training.data import PreparedData
+from core.training.data import PlannedData, PreparedData
 from core.utils.versions import library_versions
 
 
-def run_meta(cfg: TrainConfig, data: PreparedData, device: str, history: list, best: dict, status: str,
-             world_size: int = 1) -> dict:
-    """``world_size``: how many processes trained the run (torchrun); --batch-size is per process."""
+def run_meta(cfg: TrainConfig, data: PlannedData | PreparedData, device: str, history: list, best: dict,
+             status: str, world_size: int = 1) -> dict:
+    """``world_size``: how many processes trained the run (torchrun); --batch-size is per process.
+
+    ``data`` is planned (the run folder's first meta.json, before any photo is decoded: every photo
+    counts) or prepared (the readable ones, and the ones skipped).
+    """
     spec = get_arch(cfg.arch)
     return {
         "arch": cfg.arch,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from core.errors import InputError
 from core.models.registry import ArchSpec, get_arch
 from core.training import events as ev
 from core.training.batches import steps_per_epoch as count_steps
@@ -67,19 +68,27 @@ class TrainingState:
 def build_state(cfg: TrainConfig, data: PreparedData, device: torch.device, precision: str,
                 ckpt: dict | None = None, extended: bool = False,
                 emit: Callable[[ev.Event], None] = lambda e: None,
-                should_stop: Callable[[], bool] | None = None) -> TrainingState:
+                should_stop: Callable[[], bool] | None = None, origin: object = "last.ckpt") -> TrainingState:
     """The model (ImageNet, scratch or checkpoint weights), what it trains on, optimizer and schedule.
 
     ``extended``: the checkpoint's run gets more epochs ("train N more"), so its finished schedule
-    is not restored; a new one covers the added epochs.
+    is not restored; a new one covers the added epochs. ``origin``: the checkpoint's file, named
+    when one of its states does not fit this run.
     """
+    def restore(field: str, load: Callable[[dict], object]) -> None:
+        try:
+            load(ckpt[field])
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            raise InputError(f'cannot resume from {origin}: "{field}" does not fit this run ({why})') from None
+
     torch.manual_seed(cfg.seed)
     spec = get_arch(cfg.arch)
     if ckpt is None and cfg.weights == "imagenet":
         emit(ev.Preparing(f"Loading the ImageNet weights of {cfg.arch}"))
     model = spec.build(len(data.classes), weights=cfg.weights if ckpt is None else "none")
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
+        restore("model", model.load_state_dict)
     model = model.to(device, memory_format=torch.channels_last)
     if cfg.freeze:
         source = FeatureSource(model, data, cfg, device, precision, spec.mean, spec.std,
@@ -91,16 +100,16 @@ def build_state(cfg: TrainConfig, data: PreparedData, device: torch.device, prec
     optimizer = make_optimizer(cfg, source.module, device, getattr(source, "backbone", None))
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     if ckpt is not None and extended:  # a new schedule from the restored optimizer: it sets the rates
-        optimizer.load_state_dict(ckpt["optimizer"])
+        restore("optimizer", optimizer.load_state_dict)
         scheduler = make_scheduler(cfg, optimizer, steps)
     else:  # the order that restores the exact rate of the next step: schedule, optimizer, schedule state
         scheduler = make_scheduler(cfg, optimizer, steps)
         if ckpt is not None:
-            optimizer.load_state_dict(ckpt["optimizer"])
-            scheduler.load_state_dict(ckpt["scheduler"])
+            restore("optimizer", optimizer.load_state_dict)
+            restore("scheduler", scheduler.load_state_dict)
     state = TrainingState(cfg, data, spec, model, source, optimizer, scheduler, scaler, device, precision, steps)
     if ckpt is not None:
-        scaler.load_state_dict(ckpt["scaler"])
+        restore("scaler", scaler.load_state_dict)
         state.epoch = int(ckpt["epoch"])
         state.progress = EpochProgress(**ckpt["epoch_state"])
         state.history = list(ckpt["history"])

@@ -4,20 +4,33 @@ A crash, a full disk or a stopped run never leaves a half-written file under the
 name; the previous version stays intact until the new one is complete. The new file gets
 the mode a plain ``open()`` would give (0666 less the umask), or keeps the mode of the file
 it replaces; a path that is a symbolic link is written through to its target, so the link
-stays a link.
+stays a link. Only a regular file is ever replaced: a device, FIFO or socket (or a link to
+one) is refused. The temporary name carries the writer's pid (``.sub.csv.4242-x1y2z3w4.tmp``),
+so that the next write to the folder removes what a killed writer left.
+Text is written as UTF-8 with file names as the OS gives them: a name that is not valid
+UTF-8 (surrogate-escaped by ``os.fsdecode``) keeps its own bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
+import re
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from core.errors import InputError
+from core.utils.processes import pid_alive
+
 _umask_lock = threading.Lock()
+_TEMP_NAME = re.compile(r"\..*\.([0-9]{1,9})-[a-z0-9_]{8}\.tmp", re.ASCII | re.DOTALL)  # what atomic_path makes
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"))
 
 
 def current_umask() -> int:
@@ -41,6 +54,74 @@ def write_target(path: str | Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def special_kind(path: str | Path) -> str | None:
+    """'a device', 'a named pipe (FIFO)', 'a socket' or 'a folder' when ``path`` (links followed) is one."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return next((kind for test, kind in _SPECIAL if test(mode)), None)
+
+
+def check_write_target(path: str | Path, inputs: Sequence[Path] = (), force: bool = False, flag: str = "",
+                       suffixes: Sequence[str] = (".csv",), what: str = "a .csv") -> Path:
+    """Where a file the user named may go: a regular file or a new name, never an input, and over an
+    existing file without one of ``suffixes`` (``what``) only with ``force``. InputError (one line) otherwise."""
+    shown = f"{flag} {path}" if flag else str(path)
+    if not str(path).strip():
+        raise InputError(f"{flag}: empty file name" if flag else "empty file name")
+    target = write_target(path)
+    kind = special_kind(target)
+    if kind == "a folder":
+        raise InputError(f"{shown}: is a folder; give a file name such as name{suffixes[0]}")
+    if kind:
+        is_what = f"leads to {kind} ({target})" if target != Path(path).expanduser() else f"is {kind}"
+        raise InputError(f"{shown}: {is_what}, not a regular file; only a regular file is ever replaced (--force included)")
+    if target.exists():
+        st = target.stat()
+        for p in inputs:
+            try:
+                other = os.stat(p)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                raise InputError(f"{shown}: that is an input ({p}); a result is never written onto an input")
+        if target.suffix.lower() not in suffixes and not force:
+            raise InputError(f"{shown}: the file exists and is not {what}; refusing to replace it "
+                             f"(use --force to replace it anyway)")
+    elif target.parent.exists() and not target.parent.is_dir():
+        raise InputError(f"cannot write {shown}: {target.parent} is not a folder")
+    return Path(path).expanduser()
+
+
+@contextlib.contextmanager
+def user_file_errors(path: str | Path, flag: str = "") -> Iterator[None]:
+    """An OSError while writing a file the user named (full disk, read-only folder) becomes one line naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"cannot write {flag + ' ' if flag else ''}{path}: {exc.strerror or exc}") from None
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Temporary files of ours whose writer no longer runs (killed mid-write); another live writer's stay."""
+    removed = []
+    try:
+        with os.scandir(folder) as it:
+            names = [e.name for e in it]
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP_NAME.fullmatch(name)
+        if m and int(m[1]) != os.getpid() and not pid_alive(int(m[1])):
+            p = Path(folder) / name
+            with contextlib.suppress(OSError):
+                if p.is_file() and not p.is_symlink():
+                    p.unlink()
+                    removed.append(p)
+    return removed
+
+
 def _new_file_mode(path: Path) -> int:
     try:
         return stat.S_IMODE(os.stat(path).st_mode)  # replacing a file: keep its permissions
@@ -52,9 +133,13 @@ def _new_file_mode(path: Path) -> int:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path`` in one rename."""
     path = write_target(path)
+    kind = special_kind(path)
+    if kind:
+        raise InputError(f"{path}: is {kind}, not a regular file; only a regular file is ever replaced")
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path.parent)
     mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -70,4 +155,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 def write_text_atomic(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.write_text(text, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def csv_text(rows: Iterable[Sequence]) -> str:
+    """CSV with ``\\n`` line ends in which a field holding CR or LF is quoted: a carriage return in a
+    photo name never splits a row (the csv module quotes only the line terminator's characters)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # both characters now force quoting
+    lines = []
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(row)
+        lines.append(buf.getvalue()[:-2])
+    return "".join(line + "\n" for line in lines)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.data.walk import natural_name_key
 from gui.widgets.images import pixmap_from_array
 from gui.widgets.photo_viewer import PhotoViewer
 
@@ -47,11 +47,6 @@ class ProbabilityBar(QStyledItemDelegate):
 
 UNCERTAIN_TOP = 0.6  # top probability at or under this: between 0.4 and 0.6 for two classes
 MIN_THUMB, DEFAULT_THUMB, MAX_THUMB = 40, 64, 96
-
-
-def natural_key(name: str) -> tuple:
-    """2.jpg before 10.jpg, as a person counts."""
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name))
 
 
 class SortItem(QTableWidgetItem):
@@ -124,7 +119,7 @@ class PredictionsTable(QTableWidget):
         start = self.rowCount()
         self.setRowCount(start + len(preds))
         for i, (p, thumb) in enumerate(zip(preds, thumbs), start):
-            photo = SortItem(sort_key=natural_key(p.path.name))
+            photo = SortItem(sort_key=natural_name_key(p.path.name))
             photo.setData(Qt.ItemDataRole.DecorationRole, QIcon(pixmap_from_array(thumb, MAX_THUMB)))
             photo.setData(Qt.ItemDataRole.UserRole, str(p.path))
             self.setItem(i, 0, photo)

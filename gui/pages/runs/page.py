@@ -140,9 +140,10 @@ class RunsPage(RunActions, QWidget):
         self.openButton.setEnabled(one is not None)
         self.renameButton.setEnabled(one is not None and one.status != "running")
         self.deleteButton.setEnabled(bool(sel) and all(r.status != "running" for r in sel))
-        self.resumeButton.setEnabled(one is not None and one.resumable and one.status != "running"
+        readable = bool(sel) and all(r.reason is None for r in sel)  # a damaged run can be opened or deleted only
+        self.resumeButton.setEnabled(one is not None and readable and one.resumable and one.status != "running"
                                      and not self._training())
-        self.compareButton.setEnabled(bool(sel))
+        self.compareButton.setEnabled(readable)
         self.exportPlotButton.setEnabled(bool(self.comparePlot.series))
         running = self.experiment.is_running()
         for b in self.experimentButtons.values():

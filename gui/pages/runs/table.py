@@ -10,16 +10,18 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from core.runs.layout import DAMAGED
 from core.runs.table import RunRow
 from core.utils.formatting import format_acc, format_bytes
 
 COLUMNS = ("Run", "Architecture", "Start", "Image", "Epochs", "Best val.", "Status", "Created", "On disk")
 HEADER_TIPS = ("The run folder's name", "", "From scratch, or from ImageNet weights (frozen or fine-tuned)",
                "Image size the run trains at", "Epochs done / planned", "Best validation accuracy of any epoch",
-               "running, finished, stopped (resumable) or failed", "When the run started", "Size of its folder")
+               "running, finished, stopped (resumable), failed, or damaged (cannot be loaded: hover for why)",
+               "When the run started", "Size of its folder")
 SORT_ROLE = Qt.ItemDataRole.UserRole
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLORS = {"running": "#1a7f37", "failed": "#c0392b", "stopped": "#9a6700"}
+STATUS_COLORS = {"running": "#1a7f37", "failed": "#c0392b", "stopped": "#9a6700", DAMAGED: "#c0392b"}
 STATUS_TIPS = {"running": "Training now (its folder is locked): it cannot be renamed or deleted",
                "stopped": "Stopped or interrupted: Resume continues it from its last checkpoint",
                "failed": "Training failed: see meta.json for the error",
@@ -80,7 +82,7 @@ class RunsTable(QTableView):
                 items.append(item)
             items[0].setToolTip(r.path)
             status = items[COLUMNS.index("Status")]
-            status.setToolTip(STATUS_TIPS.get(r.status, ""))
+            status.setToolTip(r.reason or STATUS_TIPS.get(r.status, ""))
             if r.status in STATUS_COLORS:
                 status.setForeground(QBrush(QColor(STATUS_COLORS[r.status])))
             if r.status == "running":
