@@ -198,3 +198,11 @@ def test_augmentation_is_seeded_and_eval_is_centre_crop():
     assert torch.equal(a, b) and not torch.equal(a, c)
     e = eval_batch(px, 32)
     assert torch.equal(e, px[:, 2:34, 2:34].permute(0, 3, 1, 2))
+
+
+def test_stale_cache_files_with_odd_names_are_left_alone(tmp_path):
+    """Only our own `.KEY.PID.npy.tmp` names count: a '²' where the pid goes is no number (int() raised)."""
+    odd, dead = tmp_path / ".k.².npy.tmp", tmp_path / ".k.999999999.npy.tmp"
+    odd.write_bytes(b""), dead.write_bytes(b"")
+    cache_mod.remove_stale_temp_files(tmp_path)
+    assert odd.exists() and not dead.exists()

@@ -161,7 +161,7 @@ def remove_stale_temp_files(folder: Path) -> None:
     """``.KEY.PID.npy.tmp`` left by a process that was killed while it decoded."""
     for tmp in folder.glob(".*.npy.tmp"):
         pid = tmp.name.split(".")[-3]
-        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+        if pid.isascii() and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             tmp.unlink(missing_ok=True)
 
 
