@@ -1,7 +1,7 @@
 """The main window: six pages (Data, Train, Predict, Evaluate, Runs, Explore) wired to core through jobs.
 
 Long work runs on worker threads (gui/jobs/); the pages ask for it through signals and the window
-starts training and prediction. Closing stops every live job and waits for it (gui.jobs.base.shutdown).
+starts training and prediction. Closing stops every live job (gui.jobs.base.shutdown).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from gui.window.drop_overlay import DropOverlay
 from gui.window.drop_routing import PageDropRouter
 from gui.window.gc_freeze import freeze_once
 from gui.window.icon import app_icon
-from gui.window.menus import build_menus
+from gui.window.menus import TRAINING_BUSY, build_menus, set_training
 from gui.window.status import StatusLine
 from gui.window.tooltips import apply_tooltips
 
@@ -61,6 +61,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.last_error: str | None = None
         self.export_dialog: ExportDialog | None = None
         self._finished_run: str | None = None  # set by the Finished event, emitted when the job is done
+        self._finished_stopped = False  # that run was stopped early (it can be resumed)
         self._quitting = False  # the user chose "stop, save and quit"
 
         self.dataPage = DataPage()
@@ -102,6 +103,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self.trainPage.stopRequested.connect(self.stop_training)
         self.trainPage.resumeRequested.connect(self.resume_training)
         self.predictPage.predictRequested.connect(self.predict_paths)
+        self.predictPage.reclassifyRequested.connect(self.reclassify)
         self.predictPage.cancelRequested.connect(self.cancel_prediction)
         self.predictPage.exportRequested.connect(self.export_csv)
         self.evaluatePage.evaluationReady.connect(self.evaluationReady)
@@ -110,6 +112,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
                                       loaded=lambda: self.preloader.is_done() and self.preloader.result[0] == "ready",
                                       parent=self)
         self.trainingFinished.connect(lambda _run: self.estimator.schedule())  # the run taught it its speed
+        self.trainingFinished.connect(self._select_new_run)
         self._restore_settings()
         self.runsPage = RunsPage(self)  # after the settings: it lists the runs folder they name
         self.runsPage.runsChanged.connect(lambda: self.predictPage.refresh_models(self.weights_dir))
@@ -142,7 +145,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     # -- training --------------------------------------------------------------------
     def start_training(self) -> None:
         if self.train_job is not None and self.train_job.is_running():
-            return
+            return self.statusLine.error(TRAINING_BUSY, "busy")  # Ctrl+T while training: never silent
         folder = self.dataPage.folder()
         if not folder:
             self.tabs.setCurrentWidget(self.dataPage)
@@ -158,7 +161,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             return self.show_error("Cannot start training", str(exc), "train")
         if not self.preloader.is_done():  # Start pressed in the first seconds: go as soon as torch is in
             self.statusLine.info("PyTorch is still loading: training starts as soon as it is ready")
-            self.preloader.ready.connect(self.start_training)
+            self.preloader.ready.connect(self.start_training, Qt.ConnectionType.UniqueConnection)  # once
             return
         spec = ARCHS[config.arch]
         if config.weights == "imagenet" and not spec.imagenet_status().installed:
@@ -199,6 +202,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
     def _start_job(self, job: TrainJob) -> None:
         self.trainPage.clear_log()
         self.trainPage.set_running(True)
+        set_training(self, True)
         self.tabs.setCurrentWidget(self.trainPage)
         self.train_job = job
         self.train_job.event.connect(self._on_train_event)
@@ -220,18 +224,31 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
             self.dataPage.set_decoded(e.skipped)
         elif isinstance(e, ev.Finished):
             self._finished_run = e.run_dir
-            if e.run_dir:
-                self.predictPage.refresh_models(select=e.run_dir)
+            self._finished_stopped = e.stopped
             self.statusLine.info(f"Run saved in {e.run_dir}" if e.run_dir else "Stopped")
 
     def _training_done(self) -> None:
         self.trainPage.set_running(False)
+        set_training(self, False)
         job, self.train_job = self.train_job, None
         if job is not None:
             job.wait()
         run_dir, self._finished_run = self._finished_run, None
         if run_dir is not None:
             self.trainingFinished.emit(run_dir)
+
+    def _select_new_run(self, run_dir: str) -> None:
+        """The run just trained becomes the model of Predict and Evaluate, and the status line says so."""
+        if not run_dir:
+            return
+        self.predictPage.refresh_models(select=run_dir)
+        on = [page for page, chosen in (("Predict", self.predictPage.model_path() == run_dir),
+                                        ("Evaluate", self.evaluatePage.select_run(run_dir))) if chosen]
+        ended = "stopped (Resume run… continues it)" if self._finished_stopped else "finished"
+        where = f"selected on {' and '.join(on)}" if on else "no weights saved yet, so no page selects it"
+        if self.evaluatePage.busy():
+            where += " (on Evaluate once its evaluation ends)"
+        self.statusLine.info(f"Run {Path(run_dir).name} {ended}: {where}")
 
     def set_weights_dir(self, folder: str) -> None:
         """Where new runs are saved and where the model list looks (File > Open runs folder…)."""
@@ -254,7 +271,8 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         window_settings.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Ask before stopping a training run; stop jobs cleanly (the engine checkpoints first)."""
+        """Ask before stopping a training run; hide at once, stop every job, wait only for a checkpoint or an
+        export (gui.jobs.base.shutdown abandons the rest: closing never waits on an import)."""
         if self.train_job is not None and self.train_job.is_running() and not self._quitting:
             event.ignore()
             self.close_box = ask_to_stop(self, self.trainPage.run_name or "A run", self._stop_and_quit)
@@ -262,5 +280,6 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
         self._save_settings()
         self.preloader.stop_polling()
         self.estimator.close()  # before the jobs deliver their last results: they must not start a measurement
-        jobs.shutdown()  # every page's jobs: stopped and waited for (the engine checkpoints within one batch)
+        self.hide()  # gone from the screen now, even while a checkpoint or an export is finished below
+        jobs.shutdown()  # every page's jobs stopped; a run's checkpoint and an export are waited for
         super().closeEvent(event)

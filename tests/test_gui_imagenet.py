@@ -92,7 +92,7 @@ def test_imagenet_classes_baseline_classifies_without_a_run(window, qtbot, tmp_p
 
 
 def test_a_closed_window_measures_nothing_more(window, qtbot, tmp_path, monkeypatch):
-    """Closing waits for the memory job, whose result used to schedule a new estimate: the closed window
+    """A memory job's result arriving after the close used to schedule a new estimate: the closed window
     then timed 224 px batches for seconds in the background."""
     import gui.pages.train.estimator
 

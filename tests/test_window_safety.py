@@ -74,7 +74,9 @@ def test_export_refused_when_a_photo_was_unreadable(window, qtbot, tmp_path, mon
     (tmp_path / "t" / "3.jpg").write_text("not a photo")
     _predict(window, qtbot, [tmp_path / "t"])
     assert "no CSV can be exported" in window.predictPage.summaryLabel.text()
-    dialog = _open_export(window, qtbot)
+    assert not window.exportCsvButton.isEnabled() and "3.jpg" in window.exportCsvButton.toolTip()
+    window.export_csv()  # opened anyway (a menu, a script): the dialog refuses too
+    dialog = window.export_dialog
     assert not dialog.saveButton.isEnabled()
     assert "cannot read 1 test image" in dialog.preview.toPlainText() and "3.jpg" in dialog.preview.toPlainText()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "sub.csv"), ""))
@@ -98,9 +100,10 @@ def test_export_refused_after_cancel(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(predict, "predict_files", cancel_after_first_batch)  # the job imports it when it runs
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
         window.predict_paths([tmp_path / "many"])
-    assert 0 < ready.args[0] < 300 and window.exportCsvButton.isEnabled()
+    assert 0 < ready.args[0] < 300 and not window.exportCsvButton.isEnabled()  # its Save would be off
     assert "cancelled" in window.predictPage.predictProgress.text()
-    dialog = _open_export(window, qtbot)
+    window.export_csv()
+    dialog = window.export_dialog
     assert not dialog.saveButton.isEnabled() and "cancelled" in dialog.preview.toPlainText()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "sub.csv"), ""))
     dialog.save()

@@ -6,13 +6,16 @@ the GUI thread drains it and emits the job's signals there. No Python object eve
 crosses threads through a queued Qt signal (PySide6 6.8+ can crash doing that,
 PYSIDE-3124), and a burst of events costs the GUI one drain per tick, not one per event.
 
-Every started job is in a registry until it is done; ``shutdown()`` (the window's close) stops them
-all and waits, so no page keeps its own list of jobs to wait for: a QThread destroyed while it
-runs aborts the process.
+Every started job is in a registry until it is done; ``shutdown()`` (the window's close) asks them all
+to stop, waits only for those that write a file that must not be cut in half (``WAIT_AT_CLOSE``) and
+abandons the rest, so closing never waits on an import or a measurement. No page keeps its own list
+of jobs: an abandoned job stays referenced here until its thread ends (a QThread destroyed while it
+runs aborts the process), and gui.app ends the process with os._exit, so nothing waits for it there.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import queue
@@ -61,6 +64,9 @@ class Job(QObject):
     failed = Signal(str)
     done = Signal()
     POLL_MS = 30
+    # True: closing the window waits for this job (it writes a checkpoint or a file that must not be cut in
+    # half); False: closing asks it to stop and abandons it, and the process may end while it still runs
+    WAIT_AT_CLOSE = False
     # events delivered per tick of the GUI thread: two batches of predictions queued while the window was
     # busy (48 rows with thumbnails) were drawn in one go, the longest freeze while predicting a folder
     DRAIN_BUDGET_S = 0.012
@@ -77,6 +83,7 @@ class Job(QObject):
         self._timer.setInterval(self.POLL_MS)
         self._timer.timeout.connect(self._drain)
         self._done = False
+        self.abandoned = False  # set by shutdown(): deliver nothing more, start no work
 
     def start(self) -> None:
         if Job._closing:  # a done handler asked for a follow-up (a waiting Grad-CAM, a preview): not now
@@ -102,11 +109,14 @@ class Job(QObject):
     def _run_in_thread(self) -> None:
         try:
             yield_to_the_window()
-            import_heavy_modules()  # waits for the background import if it is still running
-            self.work()
+            # waits for the background import if it is still running, unless the window closes meanwhile
+            if import_heavy_modules(give_up=lambda: self.abandoned) and not self.abandoned:
+                self.work()
         except InputError as exc:
             self.post("failed", str(exc))
         except Exception as exc:  # shown to the user in one sentence; the app keeps running
+            if self.abandoned:  # nobody listens (an import cut short by the interpreter's exit): not an error
+                return
             traceback.print_exc()
             self.post("failed", describe_failure(exc))
 
@@ -132,6 +142,14 @@ class Job(QObject):
         self.wait(ms)
         self._drain(budget_s=float("inf"))
 
+    def abandon(self) -> None:
+        """Closing the window: stop asking, deliver nothing more; the thread is left to end on its own."""
+        self.stop()
+        self.abandoned = True
+        self._timer.stop()
+        Job._live.discard(self)
+        _abandoned.append(self)
+
     def work(self) -> None:
         raise NotImplementedError
 
@@ -141,19 +159,36 @@ def live_jobs() -> list[Job]:
     return list(Job._live)
 
 
-def shutdown(timeout_ms: int = 120_000) -> None:
-    """Closing the window: ask every live job to stop, then wait for each and deliver what it posted.
+# jobs abandoned at close and perhaps still running: kept alive, since a QThread destroyed while it runs
+# aborts the process (pruned at the next close; the app itself ends with os._exit and never waits for them)
+_abandoned: list[Job] = []
 
-    All are asked first, so they wind down together (the engine checkpoints within one batch). Jobs that
-    ignore the flag (an export, a speed test) are waited for: never a half-written file, never a QThread
-    destroyed while it runs. While this waits, a done handler cannot start another job.
+
+def shutdown(timeout_ms: int = 120_000) -> None:
+    """Closing the window: ask every live job to stop; wait only for the ``WAIT_AT_CLOSE`` ones.
+
+    All are asked first, so they wind down together (the engine checkpoints within one batch). A training
+    run or an export is waited for and what it posted is delivered: never a half-written file. Every other
+    job (an import in progress, a speed test, a preview) is abandoned, so closing takes no longer than
+    the jobs that must finish. While this waits, a done handler cannot start another job.
     """
     was_closing, Job._closing = Job._closing, True
     try:
+        _abandoned[:] = [job for job in _abandoned if not job.thread.isFinished()]
         jobs = live_jobs()
         for job in jobs:
             job.stop()
         for job in jobs:
-            job.finish_now(timeout_ms)
+            if job.WAIT_AT_CLOSE:
+                job.finish_now(timeout_ms)
+            else:
+                job.abandon()
     finally:
         Job._closing = was_closing
+
+
+@atexit.register
+def _let_abandoned_jobs_end() -> None:
+    """A process that exits normally (tests, scripts) lets its abandoned threads end first; gui.app skips this."""
+    for job in _abandoned:
+        job.wait()

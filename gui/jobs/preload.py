@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import importlib
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -24,11 +25,21 @@ HEAVY_MODULES = ("torch", "torchvision", "core.hardware", "core.inference.predic
 HEAVY_IMPORT_LOCK = threading.RLock()
 
 
-def import_heavy_modules() -> None:
-    """Import what jobs need, one thread at a time; instant once done."""
-    with HEAVY_IMPORT_LOCK:
+def import_heavy_modules(give_up: Callable[[], bool] = lambda: False) -> bool:
+    """Import what jobs need, one thread at a time; instant once done.
+
+    While another thread imports, ``give_up`` is asked every 50 ms: a job abandoned at close stops
+    waiting (False, nothing imported) instead of outliving the window by the rest of the import.
+    """
+    while not HEAVY_IMPORT_LOCK.acquire(timeout=0.05):
+        if give_up():
+            return False
+    try:
         for name in HEAVY_MODULES:
             importlib.import_module(name)
+    finally:
+        HEAVY_IMPORT_LOCK.release()
+    return True
 
 
 def _device_text() -> str:

@@ -14,6 +14,7 @@ class TrainJob(Job):
     """Runs core.training.engine.Trainer (or resume) and forwards its events."""
 
     event = Signal(object)
+    WAIT_AT_CLOSE = True  # closing the window stops it and waits: the engine writes its checkpoint first
 
     def __init__(self, config=None, resume_dir: str | None = None, epochs: int | None = None) -> None:
         super().__init__()

@@ -2,8 +2,10 @@
 
 Used on the Evaluate page (``camView``) and the Predict page. Changing the class only
 repaints (every class's map comes back at once); changing the stage asks again. One job
-at a time: a newer request waits and replaces any older waiting one.
-Closing the window waits for a Grad-CAM in progress (gui.jobs.base.shutdown).
+at a time: a newer request waits and replaces any older waiting one. A result for a photo that is no
+longer asked for is dropped, and the Class/Stage boxes are emptied with the photo: they never describe
+a photo that is not the one chosen.
+Closing the window stops and abandons a Grad-CAM in progress (gui.jobs.base.shutdown).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class CamView(QWidget):
         self.model_path = model_path
         self.job: CamJob | None = None
         self._pending: tuple | None = None
+        self._wanted: Path | None = None  # the photo last asked for: only its Grad-CAM is shown
+        self._generation = 0  # counts clear()s: a job started before one reports to nobody
         self._lm = None  # the CAM's own model, reused while the model choice stays the same
         self.cam = None
         self.caption = ""
@@ -68,6 +72,9 @@ class CamView(QWidget):
         model = self.model_path()
         if not model:
             return
+        if self.cam is not None and self.cam.path != Path(path):
+            self._forget_photo()  # its classes and heat map do not describe this one (the stage stays chosen)
+        self._wanted = Path(path)
         self._pending = (model, Path(path), self.stageCombo.currentText() or None, caption)
         self.title.setText(f"Grad-CAM of {Path(path).name}: computing…")
         self._start_next()
@@ -84,16 +91,21 @@ class CamView(QWidget):
         if self._lm is not None and str(self._lm.run_dir) != model:
             self._lm = None  # another model: its stages differ
         self.job = CamJob(model, path, stage, self._lm)
-        self.job.ready.connect(lambda cam, stages, lm: self._show(cam, stages, lm, caption))
-        self.job.failed.connect(self._failed)
+        gen = self._generation
+        self.job.ready.connect(lambda cam, stages, lm: self._show(cam, stages, lm, caption, gen))
+        self.job.failed.connect(lambda message: self._failed(message, gen))
         self.job.done.connect(self._start_next)
         self.job.start()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, gen: int) -> None:
+        if gen != self._generation:
+            return  # cleared meanwhile: nothing is asked for
         self.title.setText(f"No Grad-CAM: {message}")
         self.failed.emit(message)
 
-    def _show(self, cam, stages: list[str], lm, caption: str) -> None:
+    def _show(self, cam, stages: list[str], lm, caption: str, gen: int) -> None:
+        if gen != self._generation or Path(cam.path) != self._wanted:
+            return  # another photo was chosen (or none) while this one was computed
         classes = lm.classes
         self.stageCombo.blockSignals(True)
         self.stageCombo.clear()
@@ -133,8 +145,18 @@ class CamView(QWidget):
         if self.cam is not None:
             self._dialog = open_large(self.cam.path, self.caption, self)
 
-    def clear(self) -> None:
+    def _forget_photo(self) -> None:
         self.cam = None
         self.image.clear()
+        self.classCombo.blockSignals(True)
+        self.classCombo.clear()
+        self.classCombo.blockSignals(False)
         self.openButton.setEnabled(False)
+
+    def clear(self) -> None:
+        """Nothing chosen: no heat map, no classes, no stages (another model may have other layers)."""
+        self._forget_photo()
+        self._wanted, self._pending = None, None
+        self._generation += 1
+        self.stageCombo.clear()  # activated, not currentIndexChanged, asks again: no signal to block
         self.title.setText("Grad-CAM: choose a photo to see where the model looks.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel
+
+from gui.widgets.colors import colors, mix
 
 
 def local_paths(event) -> list[Path]:
@@ -37,13 +39,27 @@ class DropZone(QLabel):
         self.setAcceptDrops(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumHeight(70)
+        self.setMargin(12)
+        self.setForegroundRole(QPalette.ColorRole.Text)  # text on the card (Base), as in a text field
+        font = self.font()
+        font.setPixelSize(15)
+        self.setFont(font)
         self._style(False)
 
     def _style(self, active: bool) -> None:
-        border = "#1f77b4" if active else "#9aa5b1"
-        bg = "#e8f1fb" if active else "#f6f8fa"
-        self.setStyleSheet(f"QLabel#dropZone {{ border: 2px dashed {border}; border-radius: 8px; background: {bg};"
-                           f" color: #333; font-size: 15px; padding: 10px; }}")
+        self._active = active
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        """The card in the theme's colours, read when painted (a style sheet froze them at the first theme)."""
+        c = colors(self.palette())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(c.accent if self._active else c.axis, 2, Qt.PenStyle.DashLine))
+        painter.setBrush(mix(c.accent, c.background, 0.15) if self._active else c.background)
+        painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 8, 8)
+        painter.end()
+        super().paintEvent(event)  # the text, in the palette's text colour
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if accept_local_drag(event):

@@ -1,7 +1,8 @@
 """Live loss and accuracy curves: pyqtgraph plots redrawn from buffers on a timer.
 
 Batch events only append to Python lists; a QTimer redraws a few times per second, so a
-fast model on a GPU cannot flood the GUI thread with repaints.
+fast model on a GPU cannot flood the GUI thread with repaints. Colours follow the theme
+(gui.widgets.colors); each legend sits in a row under its plot, where it covers no curve.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from gui.widgets.colors import Colors, follow_theme
 from gui.widgets.grid_axis import OpaqueGridAxis
 
-pg.setConfigOptions(antialias=False, background="w", foreground="#333")  # antialiasing doubles redraw time
+pg.setConfigOptions(antialias=False)  # antialiasing doubles redraw time
 
 TRAIN_PEN = pg.mkPen("#1f77b4", width=2)
 VAL_PEN = pg.mkPen("#d62728", width=2)
@@ -27,6 +29,34 @@ UNDER_THE_CURVES = -200  # pyqtgraph puts axes (and so their grid) at 0.5, above
 
 def grid_axes() -> dict:
     return {side: OpaqueGridAxis(side) for side in ("left", "bottom")}
+
+
+def legend_below(plot: pg.PlotItem, columns: int) -> pg.LegendItem:
+    """A legend in a row of its own under the plot (and so over no data); curves added with a name join it."""
+    legend = pg.LegendItem(colCount=columns, frame=False)
+    plot.layout.addItem(legend, 4, 1)
+    plot.legend = legend
+    return legend
+
+
+def paint_plot(plot: pg.PlotItem, view: pg.GraphicsView, c: Colors, title: str, **title_opts) -> None:
+    """One plot in the theme's colours: card, axes, their grid, tick numbers, labels, title and legend."""
+    view.setBackground(c.background)
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        if isinstance(axis, OpaqueGridAxis):
+            axis.background = c.background
+        axis.setPen(c.axis)
+        axis.setTextPen(c.text)  # also the axis label's colour
+    plot.setTitle(title, color=c.text.name(), **title_opts)
+    if plot.legend is not None:
+        paint_legend(plot.legend, c)
+
+
+def paint_legend(legend: pg.LegendItem, c: Colors) -> None:
+    legend.setLabelTextColor(c.text)  # for labels to come; the shown ones keep their old text until set again
+    for _, label in legend.items:
+        label.setText(label.text)
 
 
 def nice_top(value: float) -> float:
@@ -45,9 +75,8 @@ class TrainingCurves(QWidget):
         self.lossPlot.setObjectName("lossPlot")
         self.accuracyPlot = pg.PlotWidget(title="Accuracy", axisItems=grid_axes())
         self.accuracyPlot.setObjectName("accuracyPlot")
-        # legends where the curves are not: loss starts high on the left and falls, accuracy climbs to the top
-        for plot, ylabel, corner in ((self.lossPlot, "cross-entropy", (10, -10)),
-                                     (self.accuracyPlot, "accuracy", (-10, -30))):
+        self.titles = {self.lossPlot: "Loss", self.accuracyPlot: "Accuracy"}
+        for plot, ylabel in ((self.lossPlot, "cross-entropy"), (self.accuracyPlot, "accuracy")):
             plot.setLabel("bottom", "epoch")
             plot.setLabel("left", ylabel)
             plot.showGrid(x=True, y=True, alpha=0.25)
@@ -60,8 +89,8 @@ class TrainingCurves(QWidget):
             # long runs: draw at most a few points per pixel, and only what is in view
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-            plot.addLegend(offset=corner, labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210))
-        self.accuracyPlot.setYRange(0.4, 1.0)
+            legend_below(plot.getPlotItem(), columns=3)
+        self.accuracyPlot.setYRange(0.4, 1.0, padding=0)
         self.accuracyPlot.setXLink(self.lossPlot)  # the same epochs under each other
         self.batch_curve = self.lossPlot.plot([], [], pen=BATCH_PEN, name="train (per batch, smoothed)")
         self.train_loss_curve = self.lossPlot.plot([], [], pen=TRAIN_PEN, symbol="o", symbolSize=6,
@@ -81,7 +110,13 @@ class TrainingCurves(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(self.REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
+        follow_theme(self, self._paint)
         self.clear()
+
+    def _paint(self, c: Colors) -> None:
+        self._colors = c
+        for plot in (self.lossPlot, self.accuracyPlot):
+            paint_plot(plot.getPlotItem(), plot, c, self.titles[plot])
 
     def clear(self) -> None:
         self.batch_x: list[float] = []
@@ -117,9 +152,8 @@ class TrainingCurves(QWidget):
     def mark_best(self, epoch: int | None) -> None:
         if epoch is None:
             return
-        # one label, at the top of the loss plot, which its legend (bottom left) leaves free; in the accuracy plot
-        # a label met either the curves (near 1.0 at the top) or the legend (bottom right, half the height
-        # of a short window): the line alone says it there
+        # one label, at the top right of the loss plot, where a falling loss leaves room; in the accuracy plot
+        # a label met the curves (near 1.0 at the top): the line alone says it there
         pen = pg.mkPen("#2ca02c", width=1, style=pg.QtCore.Qt.DashLine)
         for plot, labelled in ((self.lossPlot, True), (self.accuracyPlot, False)):
             line = pg.InfiniteLine(pos=epoch, angle=90, pen=pen, label=f"best: epoch {epoch}" if labelled else None,
@@ -153,16 +187,27 @@ class TrainingCurves(QWidget):
             self.val_loss_curve.setData(ep, [r["val_loss"] for r in self.epochs])
             self.train_acc_curve.setData(ep, [r["train_acc"] for r in self.epochs])
             self.val_acc_curve.setData(ep, [r["val_acc"] for r in self.epochs])
+            self._fit_accuracy_range()
         self._fit_loss_range()
 
+    def _fit_accuracy_range(self) -> None:
+        """0.4 to 1, lower in steps of 0.1 when an accuracy is below it (five classes start near 0.2)."""
+        values = [r[k] for r in self.epochs for k in ("train_acc", "val_acc") if math.isfinite(r[k])]
+        bottom = min([0.4] + [math.floor(v * 10) / 10 for v in values])
+        if bottom != self.accuracyPlot.getViewBox().viewRange()[1][0]:
+            self.accuracyPlot.setYRange(bottom, 1.0, padding=0)
+
     def _fit_loss_range(self) -> None:
-        """Keep one early spike (a val loss of 4 in epoch 1) from flattening every other point."""
-        values = [v for v in self.batch_y + [r[k] for r in self.epochs for k in ("train_loss", "val_loss")]
-                  if math.isfinite(v)]  # a diverged run's NaN or inf is in the log, not in the range
-        if not values:
-            return
-        ordered = sorted(values)
-        needed = max(min(ordered[-1], 3 * ordered[len(ordered) // 2]), 1e-3) * 1.05
+        """Every epoch's point in view (a high first epoch too); the per-batch curve's early spike is
+        kept from flattening everything (it may go above the top, and the title says so)."""
+        finite = math.isfinite  # a diverged run's NaN or inf is in the log, not in the range
+        batch = [v for v in self.batch_y if finite(v)]
+        epochs = [r[k] for r in self.epochs for k in ("train_loss", "val_loss") if finite(r[k])]
+        if not batch and not epochs:
+            return self._say_clipped("Loss")
+        ordered = sorted(batch + epochs)
+        batch_cap = 3 * ordered[len(ordered) // 2]
+        needed = max(max(epochs, default=0), min(max(batch, default=0), batch_cap), 1e-3) * 1.05
         # a new range re-ticks and repaints the axes: up at once; down to a step with 25% headroom, so a
         # curve wobbling around a step does not flip the range back and forth
         if self._loss_top is None or needed > self._loss_top:
@@ -172,3 +217,10 @@ class TrainingCurves(QWidget):
         if top != self._loss_top:
             self._loss_top = top
             self.lossPlot.setYRange(0, top, padding=0)
+        above = max(batch, default=0)
+        self._say_clipped(f"Loss · ▲ batch curve above the top (up to {above:.3g})" if above > top else "Loss")
+
+    def _say_clipped(self, title: str) -> None:
+        if title != self.titles[self.lossPlot]:  # a title is laid out again: only when it changes
+            self.titles[self.lossPlot] = title
+            self.lossPlot.setTitle(title, color=self._colors.text.name())

@@ -32,6 +32,7 @@ FORMATS = {"onnx": ("ONNX (onnxruntime, any language)", ".onnx"), "torchscript":
 
 class ExportModelJob(Job):
     exported = Signal(object)  # core.export.model_file.ExportResult
+    WAIT_AT_CLOSE = True  # closing the window never leaves a half-written model file
 
     def __init__(self, run: str, fmt: str, path: str) -> None:
         super().__init__()

@@ -3,6 +3,7 @@
 Every action calls a method the window or a page already has, so a menu item and the button
 beside it can never do different things. Shortcuts use Qt's standard keys where one exists
 (Quit), and the window-wide ones the DESIGN fixes: Ctrl+O, Ctrl+T, Ctrl+E, Esc, Ctrl+1..N.
+An action that cannot work now is greyed out, and its shortcut says why instead of doing nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import sys
 from importlib import metadata
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from gui.window.export_model_dialog import open_export_model_dialog
 from gui.window.theme import THEMES, apply_theme
 
 THEME_KEY = "theme"
+TRAINING_BUSY = "A run is training: Start training is back when it ends (Esc stops it; the run can be resumed)"
 
 
 def _action(window: QMainWindow, name: str, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -55,8 +57,13 @@ def build_menus(window) -> dict[str, QAction]:
     add(file_menu, "openRunsAction", "Open runs folder…", lambda: choose_runs_folder(window), None,
         "Where runs are saved and listed")
     file_menu.addSeparator()
-    add(file_menu, "trainAction", "Start training", window.start_training, "Ctrl+T",
-        "Train the chosen architecture on the training folder")
+    train = add(file_menu, "trainAction", "Start training", window.start_training, "Ctrl+T",
+                "Train the chosen architecture on the training folder")
+    busy = QShortcut(train.shortcut(), window)  # only while Start training is greyed out: says why
+    busy.setObjectName("trainBusyShortcut")
+    busy.setContext(Qt.ShortcutContext.WindowShortcut)
+    busy.setEnabled(False)
+    busy.activated.connect(window.start_training)  # which answers TRAINING_BUSY
     add(file_menu, "stopAction", "Stop…", lambda: confirm_stop(window), Qt.Key.Key_Escape,
         "Stop training (the run is saved and can be resumed) or cancel a prediction")
     file_menu.addSeparator()
@@ -89,6 +96,14 @@ def build_menus(window) -> dict[str, QAction]:
         QKeySequence.StandardKey.HelpContents)
     add(help_menu, "aboutAction", "About CatDog Studio", lambda: show_about(window))
     return acts
+
+
+def set_training(window, running: bool) -> None:
+    """Start training (menu and Ctrl+T) is greyed out while a run trains, and back when it ends."""
+    window.actions_by_name["trainAction"].setEnabled(not running)
+    window.findChild(QShortcut, "trainBusyShortcut").setEnabled(running)
+    if not running:
+        window.statusLine.clear_error("busy")  # "a run is training" is out of date
 
 
 def _show_page(window, page, then) -> None:

@@ -3,7 +3,8 @@
 Qt's ``showMessage`` elides long text and keeps an error on screen for a fixed time, after
 its cause is fixed or long before the user reads it. Here the text wraps (and sits whole in
 the tooltip), and an error stays until the thing it is about is put right or a newer
-message replaces it.
+message replaces it. Each error has a kind (``source``: "data", "train", "evaluate", "busy"...):
+when an action of that kind later works (``succeeded``), its old error is out of date and goes.
 """
 
 from __future__ import annotations
@@ -51,3 +52,10 @@ class StatusLine(QLabel):
         """The problem is gone: drop an error about any of ``sources`` (all when none given)."""
         if self.error_source is not None and (not sources or self.error_source in sources):
             self.info(self.default)
+
+    def succeeded(self, source: str, text: str = "") -> None:
+        """An action of kind ``source`` worked: its old error goes, and ``text`` (if any) says what was
+        done, unless an error of another kind still stands (its cause is not put right)."""
+        self.clear_error(source)
+        if text and self.error_source is None:
+            self.info(text)

@@ -3,14 +3,19 @@
 Qt's native styles follow the desktop's palette only partly (a dark GNOME theme left parts
 of the window dark-on-dark). Fusion with an explicit palette is readable everywhere, so
 "light" and "dark" use it; "system" gives back the style and palette Qt started with.
-The plots keep their own white card (pyqtgraph draws with fixed colours), which stays
-readable in both.
+
+The window's own drawings (plots, the drop zone) take their colours from the palette set
+here, through gui.widgets.colors, and repaint when it changes.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from gui.widgets.colors import is_dark
+
+__all__ = ["THEMES", "apply_theme", "dark_palette", "is_dark"]
 
 THEMES = ("system", "light", "dark")
 _ORIGINAL: dict = {}  # the style name and palette Qt chose at start, for "system"
@@ -58,7 +63,3 @@ def apply_theme(name: str, app: QApplication | None = None) -> str:
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if name == "dark" else app.style().standardPalette())
     return name
-
-
-def is_dark(palette: QPalette) -> bool:
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128

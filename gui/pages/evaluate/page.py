@@ -8,6 +8,8 @@ gallery, worst first; a photo in the gallery shows its Grad-CAM.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,6 +33,19 @@ from gui.widgets.drop_zone import accept_local_drag, local_paths
 from gui.widgets.sharp_photo import open_large
 
 TOP_LOSSES = 100  # photos in the "top losses" view
+KIND = "evaluate"  # this page's kind of error in the window's status line
+
+
+def top_losses_caption(photos: list, total: int) -> str:
+    """What the top losses are: "most wrong" only when they are wrong (at 100% accuracy none is)."""
+    wrong = sum(p.predicted != p.true for p in photos)
+    if wrong == len(photos):
+        return f"Top losses: the <b>{len(photos)}</b> photo(s) the model got most wrong (of {total})"
+    if wrong == 0:
+        return (f"Top losses: <b>no photo is wrong</b>; the <b>{len(photos)}</b> least confident right "
+                f"answer(s) (of {total})")
+    return (f"Top losses: the <b>{len(photos)}</b> photo(s) with the highest loss (of {total}): <b>{wrong}</b> "
+            f"wrong, {len(photos) - wrong} right but least confident")
 
 
 class EvaluatePage(QWidget):
@@ -46,6 +61,8 @@ class EvaluatePage(QWidget):
         self.thumbs: dict = {}
         self._lm = None
         self._description = ""
+        self.model_evaluated: str | None = None  # the model of self.result: Grad-CAM explains its photos with it
+        self._pending_select: str | None = None  # a run to select once the evaluation in progress ends
         self.evalModelCombo = ModelCombo("evalModelCombo")
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(lambda: self.evalModelCombo.refresh(self.weights_dir))
@@ -86,7 +103,8 @@ class EvaluatePage(QWidget):
         self.results.cellChosen.connect(self.show_cell)
         self.topLossesButton = QPushButton("Top losses")
         self.topLossesButton.setObjectName("topLossesButton")
-        self.topLossesButton.setToolTip(f"The {TOP_LOSSES} photos the model got most wrong, whatever their cell")
+        self.topLossesButton.setToolTip(f"The {TOP_LOSSES} photos with the highest loss, whatever their cell: "
+                                        "the wrong ones, then the least confident right answers")
         self.topLossesButton.setEnabled(False)
         self.topLossesButton.clicked.connect(self.show_top_losses)
         self.galleryLabel = QLabel("Photos appear here.")
@@ -94,7 +112,8 @@ class EvaluatePage(QWidget):
         self.galleryList = Gallery()
         self.galleryList.photoChosen.connect(self._explain)
         self.galleryList.photoOpened.connect(lambda p: open_large(p.path, self._caption(p), self))
-        self.camView = CamView(self.evalModelCombo.currentData)
+        self.camView = CamView(lambda: self.model_evaluated if self.result is not None
+                               else self.evalModelCombo.currentData())
         self.camView.openButton.setToolTip("Open the whole photo in a window")
         gallery_head = QHBoxLayout()
         gallery_head.addWidget(self.galleryLabel, 1)
@@ -122,6 +141,15 @@ class EvaluatePage(QWidget):
         if not self.busy():
             self.evalModelCombo.refresh(self.weights_dir)  # runs trained since the page was last seen
 
+    def select_run(self, run_dir: str) -> bool:
+        """List and choose ``run_dir`` (a run just trained); False if it is not selected now (no weights
+        yet, or an evaluation is running: then it is selected when that ends)."""
+        if self.busy():
+            self._pending_select = run_dir
+            return False
+        self.evalModelCombo.refresh(self.weights_dir, select=run_dir)
+        return self.evalModelCombo.currentData() == run_dir
+
     # a folder dropped here is the photos to evaluate on (never the training data); a photo gets its Grad-CAM
     def dragEnterEvent(self, event) -> None:
         accept_local_drag(event)
@@ -146,7 +174,7 @@ class EvaluatePage(QWidget):
         """The window's readable, non-blocking message (and status line) when there is one."""
         show = getattr(self.window(), "show_error", None)
         if show is not None:
-            show(title, text, "evaluate")
+            show(title, text, KIND)
         else:
             QMessageBox.warning(self, title, text)
 
@@ -161,7 +189,7 @@ class EvaluatePage(QWidget):
                 self._error("No model", "Train a model first, or choose the ImageNet baseline.")
             return
         data = self.evalDataEdit.text().strip() or None
-        self.result, self.thumbs = None, {}
+        self.result, self.thumbs, self.model_evaluated = None, {}, model
         self.galleryList.show_photos([], [], {})
         self.camView.clear()
         self.results.clear("Loading the model…")
@@ -208,7 +236,12 @@ class EvaluatePage(QWidget):
         extra = f" · skipped {len(skipped)} (unreadable or gone)" if skipped else ""
         extra += " · <b>cancelled</b>: only the photos done so far" if result.cancelled else ""
         if result.photos:
-            self.results.show_report(result.report(), self._description, extra)
+            report = result.report()
+            self.results.show_report(report, self._description, extra)
+            status = getattr(self.window(), "statusLine", None)
+            if status is not None and not result.cancelled:  # the evaluation worked: its old error is out of date
+                status.succeeded(KIND, f"Evaluated {Path(self.model_evaluated).name} on {report.total} photos: "
+                                       f"accuracy {report.accuracy:.1%}")
             # after the numbers are painted (no long freeze), unless a cell was chosen meanwhile
             QTimer.singleShot(0, lambda: None if self.galleryList.photos else self.show_top_losses())
         else:
@@ -219,6 +252,9 @@ class EvaluatePage(QWidget):
         if job is not None:
             job.wait()
         self._set_busy(False)
+        if self._pending_select is not None:
+            self.select_run(self._pending_select)
+            self._pending_select = None
         self.evaluationReady.emit(len(self.result.photos) if self.result is not None else 0)
 
     # -- looking at photos -------------------------------------------------------------------
@@ -236,8 +272,7 @@ class EvaluatePage(QWidget):
         if self.result is None:
             return
         photos = self.result.by_loss()[:TOP_LOSSES]
-        self.galleryLabel.setText(f"Top losses: the <b>{len(photos)}</b> photo(s) the model got most wrong "
-                                  f"(of {len(self.result.photos)})")
+        self.galleryLabel.setText(top_losses_caption(photos, len(self.result.photos)))
         self.confusionMatrix.clearSelection()
         self.galleryList.show_photos(photos, self.result.classes, self.thumbs)
 

@@ -72,7 +72,7 @@ class ResultsPanel(QWidget):
         classes, m = report.classes, report.confusion
         self.summaryLabel.setText(
             f"<b>Accuracy {report.accuracy:.1%}</b> · <b>log loss {report.log_loss:.3f}</b> "
-            f"on {report.total} photos<br><span style='color:#555'>{description}{extra}</span>")
+            f"on {report.total} photos<br><small>{description}{extra}</small>")  # the palette's text colour, in any theme
         self.classTable.clear()
         self.classTable.setRowCount(len(classes))
         self.classTable.setColumnCount(4)

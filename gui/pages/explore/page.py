@@ -176,8 +176,11 @@ class ExplorerPage(QWidget):
         splitter.addWidget(self.right)
         note = QLabel("Measured from the real model with no weights (PyTorch's meta device): output shapes for one "
                       "image, FLOPs of one forward pass (torch.utils.flop_counter; a multiply-add counts 2).")
+        note.setObjectName("explorerNote")
         note.setWordWrap(True)
-        note.setStyleSheet("font-size: 11px;")
+        font = note.font()  # a font, not a style sheet: a styled label kept the palette it was first shown with
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        note.setFont(font)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(splitter, 1)

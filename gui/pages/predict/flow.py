@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.discover import collect_images
+from core.data.discover import IMAGE_SUFFIXES, collect_images, is_image_name
 from core.errors import InputError
 from gui.jobs.predict import PredictJob
 from gui.pages.predict.submission_dialog import ExportDialog
+
+
+def not_photos(paths: list) -> list[Path]:
+    """Files named directly (not found in a folder) that are not photos: they are refused, never classified."""
+    return [Path(p) for p in paths if not Path(p).is_dir() and Path(p).exists() and not is_image_name(Path(p))]
+
+
+def refusal(refused: list[Path]) -> str:
+    """One line: which dropped files are not photos, and what a photo is."""
+    names = ", ".join(p.name for p in refused[:3]) + ("…" if len(refused) > 3 else "")
+    what = f"{names} is not a photo" if len(refused) == 1 else f"{len(refused)} files ({names}) are not photos"
+    return f"{what} (photos end in {', '.join(sorted(IMAGE_SUFFIXES))})"
 
 
 class PredictionFlow:
@@ -19,7 +31,8 @@ class PredictionFlow:
     predict_job, export_dialog (set to None in the host's __init__)."""
 
     # -- prediction ------------------------------------------------------------------
-    def predict_paths(self, paths: list) -> None:
+    def predict_paths(self, paths: list, show_page: bool = True) -> None:
+        """Classify the photos in ``paths``; they replace the table. What is refused leaves it as it is."""
         if self.predict_job is not None and self.predict_job.is_running():
             return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.",
                                    "busy")
@@ -27,15 +40,20 @@ class PredictionFlow:
         if not model:
             return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
                                    f"{self.weights_dir} and press Refresh.", "predict")
+        refused = not_photos(paths)
         try:
-            files = collect_images(paths)
+            files = list(dict.fromkeys(collect_images([p for p in paths if Path(p) not in refused])))
         except InputError as exc:
             return self.show_error("Cannot classify", str(exc), "predict")
         if not files:
-            return self.show_error("No photos", "No image files in what was dropped.", "predict")
+            why = refusal(refused) if refused else "No image files in what was dropped"
+            return self.show_error("No photos", f"{why}: nothing classified, the table is kept", "predict")
         self.statusLine.clear_error("predict", "export")
-        self.tabs.setCurrentWidget(self.predictPage)
-        self.predictPage.set_busy(True, len(files), files)
+        if refused:
+            self.statusLine.info(f"Skipped {refusal(refused)}")
+        if show_page:
+            self.tabs.setCurrentWidget(self.predictPage)
+        self.predictPage.set_busy(True, len(files), files, model)
         job = PredictJob(model, files, self.loaded_model, screen_ratio=self.devicePixelRatioF())
         job.loaded.connect(self._model_loaded)
         job.batchReady.connect(self._prediction_batch)
@@ -45,6 +63,10 @@ class PredictionFlow:
         job.done.connect(self._predict_job_done)
         self.predict_job = job
         job.start()
+
+    def reclassify(self, paths: list) -> None:
+        """The Model box changed under the rows: the same photos, classified by the model it names now."""
+        self.predict_paths(paths, show_page=False)
 
     def _model_loaded(self, lm) -> None:
         self.loaded_model = lm
@@ -73,6 +95,7 @@ class PredictionFlow:
         self.predictPage.set_busy(False)  # Export is enabled if there is something to export
         self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
         self.predictionsReady.emit(self.predictPage.rows_shown())
+        self.predictPage.follow_model()  # the Model box changed while this job ran: its rows go again
 
     def export_csv(self) -> None:
         preds = self.predictPage.predictions()
@@ -81,7 +104,7 @@ class PredictionFlow:
         start = self.settings.value("exportDir", "")
         page = self.predictPage
         self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "",
-                                          classes=self.loaded_model.classes, failures=page.failures,
+                                          classes=page.predictionsTable.classes, failures=page.failures,
                                           cancelled=page.cancelled, inputs=page.inputs)
         self.export_dialog.accepted.connect(self._exported)
         self.export_dialog.open()

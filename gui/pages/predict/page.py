@@ -2,6 +2,10 @@
 
 The whole page is a drop target, not only the drop zone: photos or a folder dropped on the
 table or on the busy progress strip are for prediction, never the training data.
+
+One truth: the rows belong to the model that made them (``rows_model``, named above the table);
+when the Model box names another model, the rows are cleared and their photos classified again
+with it, so the table, Grad-CAM and the CSV never mix two models. A drop of photos replaces the table.
 """
 
 from __future__ import annotations
@@ -25,15 +29,20 @@ from PySide6.QtWidgets import (
 from core.data.discover import IMAGE_SUFFIXES
 from core.runs.layout import IMAGENET_PREFIX
 from core.runs.table import list_runs
+from gui.pages.predict.submission_dialog import export_blocker
 from gui.pages.predict.table import PredictionsTable, TableControls
 from gui.widgets.cam_view import CamView
 from gui.widgets.drop_zone import DropZone, accept_local_drag, local_paths
 
 BASELINE_ARCH = "efficientnet_lite0"
+DROP_TEXT = "Drop photos or a folder here: they replace the table"
+DROP_TIP = ("Photos and folders dropped here (or opened with the buttons) are classified with the model above and "
+            "replace the table. Files that are not photos are refused and the table is kept.")
 
 
 class PredictPage(QWidget):
     predictRequested = Signal(list)  # paths
+    reclassifyRequested = Signal(list)  # the photos of the rows, for the model the Model box names now
     cancelRequested = Signal()
     exportRequested = Signal()
 
@@ -46,9 +55,12 @@ class PredictPage(QWidget):
         self.failures: list = []
         self.cancelled = False
         self._summarised = True  # False while a prediction runs and has not reported its summary
+        self.busy = False
+        self.rows_model: str | None = None  # the model that made the rows (None: no rows)
         self.modelCombo = QComboBox()
         self.modelCombo.setObjectName("modelCombo")
         self.modelCombo.setMinimumContentsLength(30)
+        self.modelCombo.currentIndexChanged.connect(lambda _: self.follow_model())
         refresh = QPushButton("Refresh")
         refresh.setObjectName("refreshModelsButton")
         refresh.setToolTip("Look for new runs in the weights folder")
@@ -59,6 +71,8 @@ class PredictPage(QWidget):
         top.addWidget(refresh)
 
         self.dropZone = DropZone()
+        self.dropZone.setText(DROP_TEXT)
+        self.dropZone.setToolTip(DROP_TIP)
         self.dropZone.pathsDropped.connect(self.predictRequested)
         open_files = QPushButton("Open photos…")
         open_files.setObjectName("openPhotosButton")
@@ -97,10 +111,15 @@ class PredictPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.dropZone)
         layout.addLayout(actions)
+        self.rowsModelLabel = QLabel()
+        self.rowsModelLabel.setObjectName("predictionsModelLabel")
+        self.rowsModelLabel.setToolTip("The model whose predictions the table, Grad-CAM and Export CSV show")
+        layout.addWidget(self.rowsModelLabel)
         self.tableControls = TableControls(self.predictionsTable)
         layout.addWidget(self.tableControls)
-        self.camView = CamView(self.model_path, "predictCamView")  # Grad-CAM of the selected photo
+        self.camView = CamView(lambda: self.rows_model, "predictCamView")  # the rows' model explains them
         self.predictionsTable.itemSelectionChanged.connect(self._explain_selected)
+        self.predictionsTable.rowsChanged.connect(self._selection_still_shown)
         split = QSplitter()
         split.addWidget(self.predictionsTable)
         split.addWidget(self.camView)
@@ -109,6 +128,7 @@ class PredictPage(QWidget):
         layout.addWidget(split, 1)
         layout.addLayout(bottom)
         self.last_dir = ""
+        self._name_rows_model()
 
     def _open_files(self) -> None:
         pattern = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
@@ -127,6 +147,7 @@ class PredictPage(QWidget):
         if weights_dir is not None:
             self.weights_dir = weights_dir
         current = select or self.modelCombo.currentData()
+        self.modelCombo.blockSignals(True)  # one change at the end, not one per item
         self.modelCombo.clear()
         for run in list_runs(getattr(self, "weights_dir", "weights")):
             self.modelCombo.addItem(run.label, run.path)
@@ -134,11 +155,54 @@ class PredictPage(QWidget):
         self.modelCombo.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
         i = self.modelCombo.findData(current) if current else -1
         self.modelCombo.setCurrentIndex(max(i, 0))
+        self.modelCombo.blockSignals(False)
+        self._name_rows_model()
+        self.follow_model()
+
+    def follow_model(self) -> None:
+        """The Model box names another model than the rows': clear them and classify their photos again.
+        While a prediction runs this waits: the window calls it again when the job is done."""
+        if self.busy or self.rows_model is None or self.model_path() == self.rows_model:
+            return
+        photos = self.rows_photos()
+        self.clear_results()
+        if photos:
+            self.reclassifyRequested.emit(photos)
+
+    def rows_photos(self) -> list[Path]:
+        """The photos the table answers for (rows and unreadable ones), in the order they were given."""
+        done = {str(p.path) for p in self.predictions()} | {str(f) for f, _ in self.failures}
+        return [p for p in self.inputs if str(p) in done]
+
+    def clear_results(self) -> None:
+        self.predictionsTable.clear_rows()
+        self.camView.clear()
+        self.inputs, self.failures, self.cancelled, self.rows_model = [], [], False, None
+        self.summaryLabel.setText("No predictions yet.")
+        self._name_rows_model()
+        self._update_export()
+
+    def _name_rows_model(self) -> None:
+        if self.rows_model is None:
+            self.rowsModelLabel.setText("Predictions of: none yet (drop photos to classify them with the model above)")
+            return
+        i = self.modelCombo.findData(self.rows_model)
+        name = self.modelCombo.itemText(i) if i >= 0 else Path(self.rows_model).name
+        self.rowsModelLabel.setText(f"Predictions of: <b>{name}</b>")
 
     def _explain_selected(self) -> None:
-        rows = self.predictionsTable.selectionModel().selectedRows()
-        if rows and rows[0].row() < len(self.predictionsTable.predictions):
-            self.camView.show_photo(self.predictionsTable.predictions[rows[0].row()].path)
+        """Grad-CAM of the photo in the selected row, looked up through the row (sort and filter proof)."""
+        rows = [r.row() for r in self.predictionsTable.selectionModel().selectedRows()]
+        p = self.predictionsTable.prediction_at(rows[0]) if rows else None
+        if p is None or self.predictionsTable.isRowHidden(rows[0]):
+            return self.camView.clear()  # nothing chosen: the boxes describe no photo
+        self.camView.show_photo(p.path)
+
+    def _selection_still_shown(self) -> None:
+        """A filter hid the selected row, or the rows went: Grad-CAM no longer shows that photo."""
+        rows = [r.row() for r in self.predictionsTable.selectionModel().selectedRows()]
+        if not rows or self.predictionsTable.isRowHidden(rows[0]):
+            self.camView.clear()
 
     def model_path(self) -> str | None:
         return self.modelCombo.currentData()
@@ -166,18 +230,20 @@ class PredictPage(QWidget):
             event.acceptProposedAction()
             self.predictRequested.emit(paths)
 
-    def set_busy(self, busy: bool, total: int = 0, files: list | None = None) -> None:
+    def set_busy(self, busy: bool, total: int = 0, files: list | None = None, model: str | None = None) -> None:
+        """Busy: a drop of ``total`` photos replaces the table, and ``model`` (default: the chosen one) owns
+        the rows to come."""
+        self.busy = busy
         self.cancelButton.setEnabled(busy)
         self.dropZone.setEnabled(not busy)
         self.modelCombo.setEnabled(not busy)
         if busy:
-            self.predictionsTable.clear_rows()
-            self.camView.clear()
-            self.inputs, self.failures, self.cancelled = list(files or []), [], False
+            self.clear_results()
+            self.inputs, self.rows_model = list(files or []), model or self.model_path()
+            self._name_rows_model()
             self.predictProgress.setRange(0, max(total, 1))
             self.predictProgress.setFormat("%v / %m photos")
             self.predictProgress.setValue(0)
-            self.exportCsvButton.setEnabled(False)
             self.summaryLabel.setText(f"Classifying {total} photo(s)…")
             self._summarised = False
         elif not self._summarised:  # the job failed before it finished: say so, not "Classifying"
@@ -185,8 +251,15 @@ class PredictPage(QWidget):
             self.predictProgress.setValue(0)
             self.predictProgress.setFormat(self.IDLE_PROGRESS)
             self.summaryLabel.setText("Nothing classified: the prediction failed (see the message).")
-        if not busy:
-            self.exportCsvButton.setEnabled(bool(self.predictionsTable.predictions))
+        self._update_export()
+
+    def _update_export(self) -> None:
+        """Export CSV is on only when its dialog could save a file; its tooltip says why not."""
+        blocker = "photos are still being classified" if self.busy else \
+            export_blocker(self.predictions(), self.failures, self.cancelled)
+        self.exportCsvButton.setEnabled(blocker is None)
+        self.exportCsvButton.setToolTip(f"Cannot export: {blocker}" if blocker else
+                                        "Write the submission CSV of the rows above")
 
     def show_summary(self, preds: list, failures: list, classes: list[str], cancelled: bool) -> None:
         self.failures, self.cancelled = list(failures), cancelled
@@ -203,6 +276,6 @@ class PredictPage(QWidget):
         if failures or cancelled:
             text += " · no CSV can be exported until every photo is classified"
         self.summaryLabel.setText(text)
-        self.exportCsvButton.setEnabled(bool(preds))
+        self._update_export()
         if len(preds) == 1:  # one dropped photo: show where the model looked
             self.predictionsTable.selectRow(0)

@@ -31,6 +31,7 @@ from core.inference.submission import (
     format_submission,
     label_words,
     positive_index,
+    submission_rows,
     write_submission,
 )
 
@@ -41,6 +42,19 @@ FORMAT_HELP = {
              "(Kaggle Redux, log loss)",
 }
 PREVIEW_ROWS = 8
+
+
+def export_blocker(predictions: list, failures: list, cancelled: bool) -> str | None:
+    """Why the dialog could save no file of these rows, or None: the Export button and Save share this rule.
+    Which class is 1 is not a blocker: the dialog asks for it."""
+    if not predictions:
+        return "no photos classified yet"
+    try:
+        check_complete(len(predictions), failures, cancelled)
+        submission_rows(predictions, FORMATS[0], 0)  # every photo named like 123.jpg, no id twice
+    except InputError as exc:
+        return str(exc)
+    return None
 
 
 def with_csv_suffix(path: str) -> str:
@@ -113,7 +127,9 @@ class ExportDialog(QDialog):
 
     def _check(self) -> str:
         """The CSV text, or InputError saying why it cannot be exported."""
-        check_complete(len(self.predictions), self.failures, self.cancelled)
+        blocker = export_blocker(self.predictions, self.failures, self.cancelled)
+        if blocker:
+            raise InputError(blocker)
         if self.positive_class() is None:
             positive_index(self.classes)  # raises, naming the classes
         return format_submission(self.predictions, self.classes, self.fmt(), self.positive_class())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -45,6 +45,12 @@ class ProbabilityBar(QStyledItemDelegate):
         painter.restore()
 
 
+def probs_text(p, classes: list[str]) -> str:
+    """P(class) of the five most probable classes, most probable first (the tooltip and the large photo)."""
+    return "\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5))
+
+
+ROW_KEY = Qt.ItemDataRole.UserRole + 2  # on a row's photo item: its index in ``predictions``, whatever the sort
 UNCERTAIN_TOP = 0.6  # top probability at or under this: between 0.4 and 0.6 for two classes
 MIN_THUMB, DEFAULT_THUMB, MAX_THUMB = 40, 64, 96
 
@@ -68,8 +74,13 @@ class SortItem(QTableWidgetItem):
 
 class PredictionsTable(QTableWidget):
     """Sortable by any column, filterable (all / one class / uncertain), thumbnails that zoom; a double
-    click opens the photo large."""
+    click opens the photo large.
 
+    A row number is a place on screen, not a photo: after a sort it names another photo than
+    ``predictions[row]``. Every lookup from a row goes through ``prediction_at`` (the index kept on the row).
+    """
+
+    rowsChanged = Signal()  # rows added, cleared or filtered: counts are read again from the rows
     THUMB = DEFAULT_THUMB
 
     def __init__(self, parent=None) -> None:
@@ -95,7 +106,6 @@ class PredictionsTable(QTableWidget):
         self.predictions: list = []
         self.classes: list[str] = []
         self.filter_kind = "all"
-        self.shown_count = 0  # rows the filter lets through, kept as rows arrive (no rescan per batch)
         self.viewer = None
         self.set_thumb_size(DEFAULT_THUMB)
 
@@ -110,18 +120,30 @@ class PredictionsTable(QTableWidget):
     def clear_rows(self) -> None:
         self.setRowCount(0)
         self.predictions = []
-        self.shown_count = 0
+        self.rowsChanged.emit()
+
+    def prediction_at(self, row: int):
+        """The prediction shown in ``row`` now (after any sort or filter), or None."""
+        item = self.item(row, 0)
+        key = item.data(ROW_KEY) if item is not None else None
+        return self.predictions[key] if key is not None and 0 <= key < len(self.predictions) else None
+
+    def shown_rows(self) -> int:
+        """Rows on screen for the current filter: read from the rows themselves, never kept on the side."""
+        return sum(not self.isRowHidden(r) for r in range(self.rowCount()))
 
     def add_predictions(self, preds: list, thumbs: list, classes: list[str]) -> None:
         self.classes = list(classes)
         sorting = self.isSortingEnabled()
         self.setSortingEnabled(False)  # rows inserted while sorted would land under the wrong row index
-        start = self.rowCount()
+        start, first = self.rowCount(), len(self.predictions)
+        self.predictions += preds
         self.setRowCount(start + len(preds))
         for i, (p, thumb) in enumerate(zip(preds, thumbs), start):
             photo = SortItem(sort_key=natural_name_key(p.path.name))
             photo.setData(Qt.ItemDataRole.DecorationRole, QIcon(pixmap_from_array(thumb, MAX_THUMB)))
             photo.setData(Qt.ItemDataRole.UserRole, str(p.path))
+            photo.setData(ROW_KEY, first + i - start)
             self.setItem(i, 0, photo)
             name = SortItem(p.path.name, sort_key=photo.sort_key)
             name.setToolTip(str(p.path))
@@ -136,13 +158,11 @@ class PredictionsTable(QTableWidget):
             prob = SortItem(sort_key=p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole, p.confidence)
             prob.setData(Qt.ItemDataRole.UserRole + 1, CLASS_COLORS[p.label % len(CLASS_COLORS)])
-            prob.setToolTip("\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5)))  # most probable first
+            prob.setToolTip(probs_text(p, classes))
             self.setItem(i, 3, prob)
-            shown = self._shown(p)
-            self.setRowHidden(i, not shown)
-            self.shown_count += shown
-        self.predictions += preds
+            self.setRowHidden(i, not self._shown(p))
         self.setSortingEnabled(sorting)
+        self.rowsChanged.emit()
 
     # -- filter ---------------------------------------------------------------------
     def filter_choices(self) -> list[tuple[str, str]]:
@@ -154,16 +174,11 @@ class PredictionsTable(QTableWidget):
     def set_filter(self, kind: str) -> int:
         """Show only the rows of ``kind``; returns how many are shown."""
         self.filter_kind = kind
-        by_path = {str(p.path): p for p in self.predictions}
-        shown = 0
         for row in range(self.rowCount()):
-            item = self.item(row, 0)
-            p = by_path.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
-            visible = p is not None and self._shown(p)
-            self.setRowHidden(row, not visible)
-            shown += visible
-        self.shown_count = shown
-        return shown
+            p = self.prediction_at(row)
+            self.setRowHidden(row, p is None or not self._shown(p))
+        self.rowsChanged.emit()
+        return self.shown_rows()
 
     def _shown(self, p) -> bool:
         if self.filter_kind == "all":
@@ -174,12 +189,10 @@ class PredictionsTable(QTableWidget):
 
     # -- a photo large ------------------------------------------------------------------
     def open_photo(self, index) -> None:
-        item = self.item(index.row(), 0)
-        if item is None:
+        p = self.prediction_at(index.row())
+        if p is None:
             return
-        path = Path(item.data(Qt.ItemDataRole.UserRole))
-        tip = self.item(index.row(), 3).toolTip() if self.item(index.row(), 3) else ""
-        self.viewer = PhotoViewer(path, f"{path}\n{tip}", self.window())
+        self.viewer = PhotoViewer(Path(p.path), f"{p.path}\n{probs_text(p, self.classes)}", self.window())
         self.viewer.open()
 
 
@@ -211,7 +224,7 @@ class TableControls(QWidget):
         self.refresh_choices()
         self.filterCombo.currentIndexChanged.connect(self._filter)
         self.zoomSlider.valueChanged.connect(table.set_thumb_size)
-        table.model().rowsInserted.connect(self.refresh_choices)
+        table.rowsChanged.connect(self.refresh_choices)
 
     def refresh_choices(self, *_) -> None:
         if self._classes == self.table.classes:
@@ -231,5 +244,5 @@ class TableControls(QWidget):
         self._count()
 
     def _count(self) -> None:
-        total, shown = self.table.rowCount(), self.table.shown_count
-        self.shownLabel.setText(f"{shown} of {total} shown" if shown != total else "")
+        total = self.table.rowCount()
+        self.shownLabel.setText(f"{self.table.shown_rows()} of {total} shown" if total else "")

@@ -3,7 +3,8 @@
 One pyqtgraph GraphicsLayoutWidget (object name ``comparePlot``) with two plots side by
 side and, below both, a legend naming the runs (below, so it never hides a curve). Curves are
 set from buffers (a whole history at once, or one epoch appended while an experiment trains);
-downsampling and clip-to-view keep runs of thousands of epochs smooth.
+downsampling and clip-to-view keep runs of thousands of epochs smooth. Colours follow the
+theme (gui.widgets.colors), as the Train page's curves do.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pyqtgraph.exporters  # registers ImageExporter
 
 from core.runs.plot import COLORS, nice_ticks
 from core.utils.atomic import atomic_path
+from gui.widgets.colors import Colors, follow_theme
+from gui.widgets.plots import paint_legend, paint_plot
 
 
 def whole_epoch_ticks(plot) -> None:
@@ -40,27 +43,29 @@ class ComparePlot(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("comparePlot")
-        self.setBackground("w")
         self.accPlot = self.addPlot(title="Validation accuracy")
         self.lossPlot = self.addPlot(title="Training loss")
-        for plot, title, ylabel in ((self.accPlot, "Validation accuracy", "accuracy"),
-                                    (self.lossPlot, "Training loss", "cross-entropy")):
-            plot.setTitle(title, color="#222", size="11pt")  # dark text whatever pyqtgraph's global colours
-            for side in ("bottom", "left"):
-                plot.getAxis(side).setTextPen("#333")
-                plot.getAxis(side).setPen("#555")
-            plot.setLabel("bottom", "epoch", color="#333")
-            plot.setLabel("left", ylabel, color="#333")
+        self.titles = {self.accPlot: "Validation accuracy", self.lossPlot: "Training loss"}
+        for plot, ylabel in ((self.accPlot, "accuracy"), (self.lossPlot, "cross-entropy")):
+            plot.setLabel("bottom", "epoch")
+            plot.setLabel("left", ylabel)
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             whole_epoch_ticks(plot)
+        self.accPlot.setLimits(yMin=-0.02, yMax=1.02)  # a flat 100% was auto-ranged to 0.5-1.5
         self.nextRow()
-        self.legend = pg.LegendItem(labelTextColor="#222", labelTextSize="10pt", frame=False, colCount=2)
+        self.legend = pg.LegendItem(labelTextSize="10pt", frame=False, colCount=2)
         self.addItem(self.legend, colspan=2)
         self.series: dict[str, dict] = {}  # run name -> {"epochs", "acc", "loss", "curves"}
         self.setMinimumHeight(200)
+        follow_theme(self, self._paint)
+
+    def _paint(self, c: Colors) -> None:
+        for plot, title in self.titles.items():
+            paint_plot(plot, self, c, title, size="11pt")
+        paint_legend(self.legend, c)
 
     def clear_runs(self) -> None:
         for s in self.series.values():

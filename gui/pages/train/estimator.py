@@ -139,8 +139,8 @@ class RunEstimator(QObject):
         self.job.start()
 
     def close(self) -> None:
-        """The window is closing: schedule nothing more, for good. Its jobs are stopped and waited for by
-        gui.jobs.base.shutdown; a result they deliver then must not schedule another (a closed window
-        went on to time 224 px batches for seconds), nor may a later signal (a run ending, torch loaded)."""
+        """The window is closing: schedule nothing more, for good. Its jobs are stopped and abandoned by
+        gui.jobs.base.shutdown (closing never waits for a measurement); no later signal (a run ending,
+        torch loaded) may start another (a closed window went on to time 224 px batches for seconds)."""
         self.closed = True
         self.timer.stop()

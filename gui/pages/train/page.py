@@ -33,6 +33,7 @@ from gui.widgets.plots import TrainingCurves
 
 FORM_WIDGETS = ("archCombo", "archDescription", "startCombo", "startNote", "epochsSpin", "batchSizeSpin",
                 "imageSizeSpin", "lrSpin", "optimizerCombo", "estimateLabel")
+LOG_MIN_LINES = 6  # the log's least height, in lines of its font
 
 
 class TrainPage(QWidget):
@@ -72,7 +73,10 @@ class TrainPage(QWidget):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
 
-        self.log.setMinimumHeight(48)  # the form keeps the height its wrapped text needs: the log gives way
+        # the form keeps the height its wrapped text needs and the column scrolls: the log keeps a few lines
+        # (48 px left two at 1024x640)
+        self.log.setMinimumHeight(self.log.fontMetrics().lineSpacing() * LOG_MIN_LINES + 2 * self.log.frameWidth()
+                                  + 2 * round(self.log.document().documentMargin()))
         self.log.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)  # takes what is left
         left = QVBoxLayout()
         left.addWidget(self.form)
