@@ -62,7 +62,9 @@ def main() -> None:
     ap.add_argument("data", type=Path)
     ap.add_argument("--predict", type=Path, help="a folder to classify after training")
     ap.add_argument("--arch", help="default: the window's own default (a new user's choice)")
-    ap.add_argument("--start", choices=("imagenet-frozen", "imagenet-finetune", "scratch"),
+    from core.runs.layout import START_MODES
+
+    ap.add_argument("--start", choices=START_MODES,
                     help="default: the window's own default")
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--image-size", type=int)
