@@ -13,6 +13,7 @@ from pathlib import Path
 from conftest import write_flat
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
+from window_actions import configure_tiny_run
 
 from core.inference.evaluate import EvalResult, PhotoResult
 from core.runs import store
@@ -22,15 +23,6 @@ from core.training import loop
 from gui.window.menus import TRAINING_BUSY
 
 TIMEOUT_MS = 120_000
-
-
-def _configure_tiny_run(window, data: Path, epochs: int = 1) -> None:
-    window.dataPathEdit.setText(str(data))
-    window.dataPathEdit.editingFinished.emit()
-    window.archCombo.setCurrentIndex(window.archCombo.findData("lenet"))
-    window.epochsSpin.setValue(epochs)
-    window.imageSizeSpin.setValue(32)
-    window.batchSizeSpin.setValue(16)
 
 
 def _evaluate(window, qtbot) -> int:
@@ -44,7 +36,7 @@ def test_a_finished_run_is_selected_and_evaluated_on_its_own_photos(window, qtbo
     page = window.evaluatePage
     window.tabs.setCurrentWidget(page)  # seen before the first run: only the ImageNet baseline is listed
     assert page.evalModelCombo.currentData().startswith("imagenet:")
-    _configure_tiny_run(window, write_flat(tmp_path / "train", 16, size=40))
+    configure_tiny_run(window, write_flat(tmp_path / "train", 16, size=40))
     with qtbot.waitSignal(window.trainingFinished, timeout=TIMEOUT_MS) as finished:
         qtbot.mouseClick(window.trainButton, Qt.MouseButton.LeftButton)
     run = finished.args[0]
@@ -116,7 +108,7 @@ def test_ctrl_t_while_training_is_greyed_out_and_says_why(window, qtbot, tmp_pat
     monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)
     action = window.actions_by_name["trainAction"]
     assert action.isEnabled() and action.shortcut() == QKeySequence("Ctrl+T")
-    _configure_tiny_run(window, write_flat(tmp_path / "train", 48, size=40), epochs=6)
+    configure_tiny_run(window, write_flat(tmp_path / "train", 48, size=40), epochs=6)
     qtbot.waitUntil(window.preloader.is_done, timeout=60_000)  # so that the click starts the job at once
     seen: dict = {}
 

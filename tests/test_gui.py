@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
 from conftest import write_flat, write_test_folder
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+from window_actions import configure_tiny_run, drop_files
 
 from core.data.discover import collect_images
 from core.inference.predict import load_run, predict_files
@@ -20,31 +19,6 @@ from core.training import loop
 from gui.main_window import MainWindow
 
 TRAIN_TIMEOUT_MS = 120_000
-
-
-def _configure_tiny_run(window, data: Path, epochs: int = 1) -> None:
-    window.dataPathEdit.setText(str(data))
-    window.dataPathEdit.editingFinished.emit()
-    window.archCombo.setCurrentIndex(window.archCombo.findData("lenet"))
-    window.epochsSpin.setValue(epochs)
-    window.imageSizeSpin.setValue(32)
-    window.batchSizeSpin.setValue(16)
-
-
-def _drop(widget, paths: list[Path]) -> None:
-    """Real QDragEnterEvent / QDropEvent objects carrying file URLs."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    pos = QPointF(widget.rect().center())
-    with warnings.catch_warnings():  # PySide6 flags the only QDragEnterEvent constructor Qt 6 has
-        warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
-    assert drop.isAccepted()
 
 
 def test_object_names_of_the_contract(window, qtbot):
@@ -60,7 +34,7 @@ def test_object_names_of_the_contract(window, qtbot):
 def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     data = write_flat(tmp_path / "train", 24)
     (data / "cat.500.jpg").write_text("not a photo")
-    _configure_tiny_run(window, data)
+    configure_tiny_run(window, data)
     assert "<b>49</b> image files" in window.dataPage.summaryLabel.text()  # the bad file is found at decode time
 
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS) as finished:
@@ -80,7 +54,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     test_dir = tmp_path / "test"
     write_test_folder(test_dir, [3, 1, 2])
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
-        _drop(window.dropZone, sorted(test_dir.iterdir()))
+        assert drop_files(window.dropZone, sorted(test_dir.iterdir())) == (True, True)
     assert ready.args == [3]
     table = window.predictionsTable
     assert table.rowCount() == 3
@@ -112,7 +86,7 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
 def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "BATCH_EVENT_INTERVAL_S", 0.0)
     data = write_flat(tmp_path / "train", 48)
-    _configure_tiny_run(window, data, epochs=6)
+    configure_tiny_run(window, data, epochs=6)
     window.train_job = None
 
     def stop_on_first_batch(e):
@@ -146,7 +120,7 @@ def test_stop_mid_run_leaves_resumable_folder(window, qtbot, tmp_path, monkeypat
 def test_folder_dropped_on_window_becomes_training_data(window, tmp_path):
     data = write_flat(tmp_path / "photos", 3)
     window.tabs.setCurrentWidget(window.trainPage)
-    _drop(window, [data])
+    assert drop_files(window, [data]) == (True, True)
     assert window.dataPathEdit.text() == str(data)
     assert window.tabs.currentWidget() is window.dataPage
     assert "<b>6</b> image files" in window.dataPage.summaryLabel.text()
@@ -223,7 +197,7 @@ def test_settings_remembered(qtbot, tmp_path):
     data = write_flat(tmp_path / "d", 2)
     w = MainWindow(weights_dir=tmp_path / "weights")
     qtbot.addWidget(w)
-    _configure_tiny_run(w, data, epochs=7)
+    configure_tiny_run(w, data, epochs=7)
     w.close()
     again = MainWindow(weights_dir=tmp_path / "weights")
     qtbot.addWidget(again)
@@ -236,7 +210,7 @@ def test_the_time_estimate_learns_from_a_finished_run(window, qtbot, tmp_path):
     from core.planning import duration as estimate
 
     estimate.remember_rates(estimate.rates_key("lenet", 32, 16, "auto", "auto", True), estimate.Rates(0.2, 0.5))
-    _configure_tiny_run(window, write_flat(tmp_path / "train", 24), epochs=2)
+    configure_tiny_run(window, write_flat(tmp_path / "train", 24), epochs=2)
     label = window.trainPage.estimateLabel
     qtbot.waitUntil(lambda: "min on this computer" in label.text(), timeout=60_000)
     with qtbot.waitSignal(window.trainingFinished, timeout=TRAIN_TIMEOUT_MS):

@@ -4,16 +4,15 @@ the rows on screen, a stray file never removes results, Export CSV is on only wh
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import write_test_folder
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 from test_export_safety import fake_run
+from window_actions import drop_files
 
 from core.data.discover import collect_images
 from core.inference.predict import Prediction, load_run, predict_files
@@ -32,20 +31,6 @@ def _use(window, name: str) -> Path:
 def _predict(window, qtbot, paths) -> None:
     with qtbot.waitSignal(window.predictionsReady, timeout=TIMEOUT_MS):
         window.predict_paths(paths)
-
-
-def _drop_on(widget, paths: list[Path]) -> None:
-    """A real drag-enter and drop carrying file URLs at the centre of ``widget``."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    pos = QPointF(widget.rect().center())
-    with warnings.catch_warnings():  # PySide6 flags the only QDragEnterEvent constructor Qt 6 has
-        warnings.simplefilter("ignore", DeprecationWarning)
-        enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
 
 
 def _names(table) -> list[str]:
@@ -146,7 +131,7 @@ def test_a_stray_file_is_refused_and_photos_replace_the_table(window, qtbot, tmp
     _select_and_explain(window, qtbot, 0)
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo")
-    _drop_on(window.dropZone, [notes])
+    drop_files(window.dropZone, [notes])
     assert page.predictions() == before and table.rowCount() == 3 and page.summaryLabel.text() == summary
     assert "notes.txt is not a photo" in window.last_error and "the table is kept" in window.statusLine.text()
     assert window.predict_job is None and page.camView.cam is not None  # nothing started, nothing wiped
@@ -154,7 +139,7 @@ def test_a_stray_file_is_refused_and_photos_replace_the_table(window, qtbot, tmp
     assert "replace the table" in window.dropZone.text()  # the rule the drop zone states
     write_test_folder(tmp_path / "u", [7, 8])
     with qtbot.waitSignal(window.predictionsReady, timeout=TIMEOUT_MS):
-        _drop_on(window.dropZone, [tmp_path / "u", notes])  # photos with a stray file: photos classified
+        drop_files(window.dropZone, [tmp_path / "u", notes])  # photos with a stray file: photos classified
         assert page.camView.classCombo.count() == 0 and page.camView.stageCombo.count() == 0  # no old photo
     assert sorted(_names(table)) == ["7.jpg", "8.jpg"] and "notes.txt" in window.statusLine.text()
 
