@@ -9,6 +9,7 @@ import pytest
 from conftest import write_flat
 from PySide6.QtCore import Qt
 from test_evaluate import CLASSES, confusion_from_output, trained_three, write_three_classes
+from window_actions import drop_files
 
 from core.cli.parser import main
 
@@ -118,13 +119,11 @@ def test_bad_folder_is_a_readable_message(window, qtbot):
 
 
 def test_predict_page_explains_a_dropped_photo(window, qtbot, trained):
-    from test_gui import _drop
-
     photo = trained / "train" / "fox" / "fox_3.png"
     window.tabs.setCurrentWidget(window.predictPage)
     cam_view = window.predictPage.camView
     with qtbot.waitSignal(cam_view.camReady, timeout=TIMEOUT_MS) as cam:
-        _drop(window.predictPage.dropZone, [photo])
+        assert drop_files(window.predictPage.dropZone, [photo]) == (True, True)
     assert cam.args == [str(photo)] and cam_view.objectName() == "predictCamView"
     assert cam_view.cam.maps.shape == (3, 32, 32) and not cam_view.image.pixmap().isNull()
     assert abs(cam_view.cam.probs.sum() - 1) < 1e-4
@@ -132,13 +131,11 @@ def test_predict_page_explains_a_dropped_photo(window, qtbot, trained):
 
 
 def test_drops_on_the_evaluate_page_are_evaluation_photos(window, qtbot, trained, tmp_path):
-    from test_gui import _drop
-
     page = window.evaluatePage
     holdout = write_three_classes(tmp_path / "holdout", 2, seed=9)
-    _drop(page, [holdout])
+    assert drop_files(page, [holdout]) == (True, True)
     assert page.evalDataEdit.text() == str(holdout) and window.tabs.currentWidget() is page
     photo = holdout / "dog" / "dog_1.png"
     with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS) as cam:
-        _drop(page, [photo])
+        assert drop_files(page, [photo]) == (True, True)
     assert cam.args == [str(photo)]
