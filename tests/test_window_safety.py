@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import write_flat, write_test_folder
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 from test_export_safety import fake_run
+from window_actions import drop_files
 
 
 def _use_model(window, classes: list[str]) -> None:
@@ -26,19 +26,6 @@ def _predict(window, qtbot, paths) -> None:
 def _open_export(window, qtbot):
     qtbot.mouseClick(window.exportCsvButton, Qt.MouseButton.LeftButton)
     return window.export_dialog
-
-
-def _drop_on(widget, paths: list[Path]) -> bool:
-    """A real drag-enter and drop at the centre of ``widget``; Qt passes them up to a parent that accepts."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    pos = QPointF(widget.rect().center())
-    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, enter)
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, drop)
-    return drop.isAccepted()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -119,7 +106,7 @@ def test_folder_dropped_on_predict_table_is_predicted_not_training_data(window, 
     window.tabs.setCurrentWidget(window.predictPage)
     write_test_folder(tmp_path / "test", [1, 2, 3])
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
-        assert _drop_on(window.predictionsTable.viewport(), [tmp_path / "test"])
+        assert drop_files(window.predictionsTable.viewport(), [tmp_path / "test"])[1]
     assert ready.args == [3]
     assert window.dataPathEdit.text() == str(data) and window.tabs.currentWidget() is window.predictPage
 
@@ -135,8 +122,8 @@ def test_folder_dropped_on_busy_strip_never_changes_training_data(window, qtbot,
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000):
         window.predict_paths([tmp_path / "many"])
         assert not window.dropZone.isEnabled()
-        _drop_on(window.predictPage.predictProgress, [other])
-        _drop_on(window.dropZone, [other])
+        drop_files(window.predictPage.predictProgress, [other])
+        drop_files(window.dropZone, [other])
         window.cancel_prediction()
     assert window.dataPathEdit.text() == str(data)
     assert "still being classified" in window.last_error
