@@ -161,3 +161,26 @@ def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
     np.testing.assert_allclose(got, predicted(run, [photo]), atol=1e-4)  # the file the window wrote is right
     dialog.close()
     window.close()
+
+
+def test_a_full_disk_while_the_model_is_flushed_keeps_the_old_model_and_its_description(tmp_path, monkeypatch, capsys):
+    """The model file reaches the disk before either file is renamed: no new JSON beside an old model."""
+    import errno
+    import os
+
+    run = make_run(tmp_path, "lenet", classes=["cat", "dog"])
+    out = tmp_path / "m.onnx"
+    assert cli_main(["export", str(run), "--format", "onnx", "--out", str(out)]) == 0
+    before = out.read_bytes(), (tmp_path / "m.onnx.json").read_bytes()
+    real_fsync, sizes = os.fsync, []
+
+    def full_for_big_files(fd):
+        sizes.append(os.fstat(fd).st_size)
+        if os.fstat(fd).st_size > 100_000:  # the model, not the JSON
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_for_big_files)
+    assert cli_main(["export", str(run), "--format", "torchscript", "--out", str(out), "--force"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert (out.read_bytes(), (tmp_path / "m.onnx.json").read_bytes()) == before

@@ -160,3 +160,40 @@ def test_export_is_enabled_only_when_its_dialog_can_save(window, qtbot, tmp_path
         window.export_dialog.reject()
         if not can_save:
             assert "submission id" in button.toolTip()
+
+
+def test_a_prediction_that_fails_midway_exports_nothing(window, qtbot, tmp_path):
+    """Rows of a prediction that failed after some batches are not a submission: no CSV of part of the photos."""
+    _use(window, "a")
+    page = window.predictPage
+    files = sorted(write_test_folder(tmp_path / "t", [1, 2, 3, 4]))
+    page.set_busy(True, 4, [tmp_path / "t"], page.model_path())
+    page.add_predictions([Prediction(tmp_path / "t" / "1.jpg", [0.2, 0.8])], [np.zeros((8, 8, 3), np.uint8)], ["cat", "dog"])
+    page.set_busy(False)  # the job failed: no summary came
+    assert files and not window.exportCsvButton.isEnabled()
+    assert "failed after 1 photo" in page.summaryLabel.text()
+
+
+def test_selecting_a_run_without_weights_keeps_the_users_model(window, qtbot, tmp_path):
+    """A run stopped before its first epoch saved weights is not listed: the box keeps the user's choice."""
+    first, _newest = _use(window, "a"), _use(window, "b")
+    page = window.predictPage
+    page.modelCombo.setCurrentIndex(page.modelCombo.findData(str(first)))
+    unsaved = Path(window.weights_dir) / "c"
+    unsaved.mkdir()
+    page.refresh_models(select=str(unsaved))
+    assert page.model_path() == str(first)
+    assert window.evaluatePage.select_run(str(unsaved)) is False
+
+
+def test_a_retrained_run_is_loaded_again(tmp_path):
+    """A model loaded once serves again only while its weights file is unchanged (Resume run… retrains it)."""
+    from core.models.registry import build_model
+    from core.runs import store
+    from gui.jobs.evaluate import same_model
+
+    run = fake_run(tmp_path, ["cat", "dog"], "r")
+    lm = load_run(run)
+    assert same_model(lm, str(run))
+    store.save_model(run, build_model("lenet", 2), {"arch": "lenet", "classes": "cat,dog"})
+    assert not same_model(lm, str(run))

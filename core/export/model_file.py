@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,8 @@ def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None,
     with user_file_errors(path, "--out" if out is not None else ""):  # both written before either is renamed
         with atomic_path(path) as model_tmp, atomic_path(json_path) as json_tmp:
             model_tmp.write_bytes(blob)
+            with open(model_tmp, "rb+") as f:  # on disk now: a full disk fails here, before the JSON is renamed
+                os.fsync(f.fileno())
             json_tmp.write_text(json.dumps(pre, indent=2) + "\n", encoding="utf-8")
     return ExportResult(path, json_path, fmt, pre)
 

@@ -35,6 +35,11 @@ class LoadedModel:
     model: torch.nn.Module
     device: torch.device
     precision: str
+    weights_version: int | None = None  # model.safetensors' mtime (ns) when loaded: a retrained run is loaded anew
+
+    def is_current(self, model_path: str | Path) -> bool:
+        """Still the model ``model_path`` names: same run, weights file unchanged since this was loaded."""
+        return str(self.run_dir) == str(model_path) and self.weights_version == _weights_version(self.run_dir)
 
     @property
     def classes(self) -> list[str]:
@@ -81,6 +86,13 @@ def read_run_meta(run_dir: Path) -> RunMeta:
     return RunMeta.read(run_dir, {key: image_size_range(key) for key in ARCHS})
 
 
+def _weights_version(run_dir: Path) -> int | None:
+    try:
+        return (Path(run_dir) / layout.MODEL_FILE).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def load_run(model_path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
     """A run folder (or its model.safetensors), or ``imagenet:ARCH`` for the untrained ImageNet baseline.
 
@@ -91,6 +103,7 @@ def load_run(model_path: str | Path, device: str = "auto", precision: str = "aut
         return load_imagenet_baseline(str(model_path)[len(IMAGENET_PREFIX):], device, precision)
     run_dir = layout.run_dir_of(model_path)
     rm = read_run_meta(run_dir)
+    version = _weights_version(run_dir)  # before reading: a write in between makes it stale, never current
     weights, stored = store.load_model_file(run_dir)
     rm.check_stored(stored, run_dir / layout.MODEL_FILE)
     dev = resolve_device(device)
@@ -103,7 +116,7 @@ def load_run(model_path: str | Path, device: str = "auto", precision: str = "aut
     except RuntimeError as exc:
         raise InputError(f"weights in {run_dir} do not fit a {rm.arch}: {str(exc).splitlines()[0]}") from None
     model = model.to(dev, memory_format=torch.channels_last).eval()
-    return LoadedModel(run_dir, rm.raw, model, dev, prec)
+    return LoadedModel(run_dir, rm.raw, model, dev, prec, version)
 
 
 def _check_fit(model: torch.nn.Module, weights: dict[str, torch.Tensor], rm: RunMeta, path: Path) -> None:

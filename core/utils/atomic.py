@@ -5,8 +5,9 @@ name; the previous version stays intact until the new one is complete. The new f
 the mode a plain ``open()`` would give (0666 less the umask), or keeps the mode of the file
 it replaces; a path that is a symbolic link is written through to its target, so the link
 stays a link. Only a regular file is ever replaced: a device, FIFO or socket (or a link to
-one) is refused. The temporary name carries the writer's pid (``.sub.csv.4242-x1y2z3w4.tmp``),
-so that the next write to the folder removes what a killed writer left.
+one) is refused. The temporary name carries the writer's host and pid
+(``.sub.csv.laptop.4242-x1y2z3w4.tmp``), so that this host's next writer into the folder removes what a
+killed writer of this host left (once per folder and process: not a scan per write).
 Text is written as UTF-8 with file names as the OS gives them: a name that is not valid
 UTF-8 (surrogate-escaped by ``os.fsdecode``) keeps its own bytes.
 """
@@ -18,6 +19,7 @@ import csv
 import io
 import os
 import re
+import socket
 import stat
 import tempfile
 import threading
@@ -28,7 +30,11 @@ from core.errors import InputError
 from core.utils.processes import pid_alive
 
 _umask_lock = threading.Lock()
-_TEMP_NAME = re.compile(r"\..*\.([0-9]{1,9})-[a-z0-9_]{8}\.tmp", re.ASCII | re.DOTALL)  # what atomic_path makes
+_HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:40] or "host"
+# what atomic_path makes: .NAME.HOST.PID-XXXXXXXX.tmp (the host: a folder shared with another machine or
+# container, whose pids mean nothing here, is never cleaned of its files)
+_TEMP_NAME = re.compile(r"\..*\.([A-Za-z0-9_-]{1,40})\.([0-9]{1,9})-[a-z0-9_]{8}\.tmp", re.ASCII | re.DOTALL)
+_cleaned: set[str] = set()  # folders already cleaned by this process: a scan per folder, not per write
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"))
 
@@ -113,7 +119,7 @@ def remove_stale_temp_files(folder: str | Path) -> list[Path]:
         return removed
     for name in names:
         m = _TEMP_NAME.fullmatch(name)
-        if m and int(m[1]) != os.getpid() and not pid_alive(int(m[1])):
+        if m and m[1] == _HOST and int(m[2]) != os.getpid() and not pid_alive(int(m[2])):
             p = Path(folder) / name
             with contextlib.suppress(OSError):
                 if p.is_file() and not p.is_symlink():
@@ -137,9 +143,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     if kind:
         raise InputError(f"{path}: is {kind}, not a regular file; only a regular file is ever replaced")
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(path.parent)
+    folder = os.path.realpath(path.parent)
+    if folder not in _cleaned:
+        _cleaned.add(folder)
+        remove_stale_temp_files(path.parent)
     mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.{_HOST}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

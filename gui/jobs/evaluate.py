@@ -35,7 +35,8 @@ def _thumb(pixels: np.ndarray) -> bytes:
 
 
 def same_model(lm, model_path: str) -> bool:
-    return lm is not None and str(lm.run_dir) == str(model_path)
+    """A loaded model may serve again only while its run's weights are unchanged (not retrained since)."""
+    return lm is not None and lm.is_current(model_path)
 
 
 class EvalJob(Job):

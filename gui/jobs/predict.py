@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 
 from gui.jobs.base import Job
+from gui.jobs.evaluate import same_model
 
 # core.inference.predict (torch) is imported in work(): gui.jobs.preload has imported it by then.
 
@@ -35,8 +36,7 @@ class PredictJob(Job):
     def work(self) -> None:
         from core.inference.predict import load_run, predict_files
 
-        lm = self.model if self.model is not None and str(self.model.run_dir) == self.model_path \
-            else load_run(self.model_path)
+        lm = self.model if same_model(self.model, self.model_path) else load_run(self.model_path)
         self.post("loaded", lm)
 
         def on_batch(preds, pixels: np.ndarray) -> None:

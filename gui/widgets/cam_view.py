@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.explain.overlay import blend
-from gui.jobs.evaluate import CamJob
+from gui.jobs.evaluate import CamJob, same_model
 from gui.widgets.sharp_photo import open_large, sharp_pixmap
 
 
@@ -88,8 +88,8 @@ class CamView(QWidget):
             return
         model, path, stage, caption = self._pending
         self._pending = None
-        if self._lm is not None and str(self._lm.run_dir) != model:
-            self._lm = None  # another model: its stages differ
+        if not same_model(self._lm, model):
+            self._lm = None  # another model (its stages differ), or this run retrained since
         self.job = CamJob(model, path, stage, self._lm)
         gen = self._generation
         self.job.ready.connect(lambda cam, stages, lm: self._show(cam, stages, lm, caption, gen))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePai
 
 from core.runs.table import list_runs
 from gui.pages.predict.page import BASELINE_ARCH
+from gui.widgets.run_choice import choose_run
 
 IMAGENET_PREFIX = "imagenet:"  # core.inference.predict.IMAGENET_PREFIX; that module loads torch, this one must not
 
@@ -26,14 +27,13 @@ class ModelCombo(QComboBox):
         self.currentIndexChanged.connect(lambda _i: self.setToolTip(self.currentText()))
 
     def refresh(self, weights_dir: str, select: str | None = None) -> None:
-        current = select or self.currentData()
+        previous = self.currentData()
         self.blockSignals(True)
         self.clear()
         for run in list_runs(weights_dir):
             self.addItem(run.label, run.path)
         self.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
-        i = self.findData(current) if current else -1
-        self.setCurrentIndex(max(i, 0))
+        choose_run(self, select, previous)
         self.blockSignals(False)
         self.setToolTip(self.currentText())
         self.view().setMinimumWidth(self._text_width() + 2 * self.view().frameWidth() + 24)

@@ -33,6 +33,7 @@ from gui.pages.predict.submission_dialog import export_blocker
 from gui.pages.predict.table import PredictionsTable, TableControls
 from gui.widgets.cam_view import CamView
 from gui.widgets.drop_zone import DropZone, accept_local_drag, local_paths
+from gui.widgets.run_choice import choose_run
 
 BASELINE_ARCH = "efficientnet_lite0"
 DROP_TEXT = "Drop photos or a folder here: they replace the table"
@@ -146,15 +147,14 @@ class PredictPage(QWidget):
     def refresh_models(self, weights_dir: str | None = None, select: str | None = None) -> None:
         if weights_dir is not None:
             self.weights_dir = weights_dir
-        current = select or self.modelCombo.currentData()
+        previous = self.modelCombo.currentData()
         self.modelCombo.blockSignals(True)  # one change at the end, not one per item
         self.modelCombo.clear()
         for run in list_runs(getattr(self, "weights_dir", "weights")):
             self.modelCombo.addItem(run.label, run.path)
         # the untrained baseline every run should beat; its weights come with the app
         self.modelCombo.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
-        i = self.modelCombo.findData(current) if current else -1
-        self.modelCombo.setCurrentIndex(max(i, 0))
+        choose_run(self.modelCombo, select, previous)
         self.modelCombo.blockSignals(False)
         self._name_rows_model()
         self.follow_model()
@@ -247,10 +247,14 @@ class PredictPage(QWidget):
             self.summaryLabel.setText(f"Classifying {total} photo(s)…")
             self._summarised = False
         elif not self._summarised:  # the job failed before it finished: say so, not "Classifying"
+            self.cancelled = True  # rows of a failed prediction are incomplete, as a cancelled one's: no CSV of them
             self.predictProgress.setRange(0, 1)
             self.predictProgress.setValue(0)
             self.predictProgress.setFormat(self.IDLE_PROGRESS)
-            self.summaryLabel.setText("Nothing classified: the prediction failed (see the message).")
+            done = len(self.predictions())
+            self.summaryLabel.setText(f"The prediction failed after {done} photo(s) (see the message): classify "
+                                      "them again to export." if done else
+                                      "Nothing classified: the prediction failed (see the message).")
         self._update_export()
 
     def _update_export(self) -> None:
