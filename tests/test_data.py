@@ -18,6 +18,7 @@ from core.data.decode import UnreadableImage, decode_square
 from core.data.discover import collect_images, discover
 from core.data.split import stratified_split
 from core.errors import InputError
+from core.utils.processes import HOST
 
 
 def test_flat_layout(tmp_path):
@@ -202,7 +203,7 @@ def test_augmentation_is_seeded_and_eval_is_centre_crop():
 
 def test_stale_cache_files_with_odd_names_are_left_alone(tmp_path):
     """Only our own `.KEY.PID.npy.tmp` names count: a '²' where the pid goes is no number (int() raised)."""
-    odd, dead = tmp_path / ".k.².npy.tmp", tmp_path / ".k.999999999.npy.tmp"
+    odd, dead = tmp_path / f".k.{HOST}.².npy.tmp", tmp_path / f".k.{HOST}.999999999.npy.tmp"
     odd.write_bytes(b""), dead.write_bytes(b"")
     cache_mod.remove_stale_temp_files(tmp_path)
     assert odd.exists() and not dead.exists()

@@ -25,7 +25,7 @@ from core.data.decode import UnreadableImage, decode_square
 from core.data.on_demand import DecodedOnDemand, Discard
 from core.utils.atomic import write_text_atomic
 from core.utils.paths import cache_root
-from core.utils.processes import pid_alive
+from core.utils.processes import HOST, left_by_dead_writer
 
 ProgressFn = Callable[[int, int], None]
 
@@ -128,7 +128,7 @@ def build_cache(
             if progress:
                 progress(n, n)
             return _finish(pixels, paths, [tuple(f) for f in index["failures"]], data_file)
-    tmp_file = folder / f".{key}.{os.getpid()}.npy.tmp"
+    tmp_file = folder / f".{key}.{HOST}.{os.getpid()}.npy.tmp"
     try:
         pixels = np.lib.format.open_memmap(tmp_file, mode="w+", dtype=np.uint8, shape=(n, side, side, 3))
         reserve(tmp_file)  # a sparse file on a full disk would die with SIGBUS on the first page it writes
@@ -158,10 +158,12 @@ def reserve(path: Path) -> None:
 
 
 def remove_stale_temp_files(folder: Path) -> None:
-    """``.KEY.PID.npy.tmp`` left by a process that was killed while it decoded."""
+    """``.KEY.HOST.PID.npy.tmp`` left by a process of this host that was killed while it decoded (and
+    ``.KEY.PID.npy.tmp`` of versions before the host was in the name, which no writer makes any more)."""
     for tmp in folder.glob(".*.npy.tmp"):
-        pid = tmp.name.split(".")[-3]
-        if pid.isascii() and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+        parts = tmp.name.split(".")
+        host, pid = (parts[-4], parts[-3]) if len(parts) >= 6 else (HOST, parts[-3])
+        if pid.isascii() and pid.isdigit() and left_by_dead_writer(host, int(pid)):
             tmp.unlink(missing_ok=True)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from core.runs import layout, store
 from core.runs.lock import RunLock
 from core.runs.meta import read_meta, write_meta
 from core.utils.atomic import current_umask
-from core.utils.processes import pid_alive
+from core.utils.processes import HOST, left_by_dead_writer
 
 #: a run folder being made: STAGING + "PID.HOST." + random letters, hidden from every listing
 STAGING = ".catdog-new."
@@ -46,7 +45,7 @@ class RunRecorder:
         try:
             out.mkdir(parents=True, exist_ok=True)
             remove_stale_staging(out)
-            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}.{socket.gethostname()}.", dir=out))
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}.{HOST}.", dir=out))
             staging.chmod(0o777 & ~current_umask())  # a plain mkdir's mode, not mkdtemp's private 0700
         except OSError as exc:
             raise InputError(f"cannot create a run folder in {out}: {exc.strerror or exc}") from None
@@ -141,7 +140,7 @@ def remove_stale_staging(out: Path) -> None:
     """Run folders a killed process was making in ``out`` (only this machine's: another's may be live)."""
     for d in out.glob(STAGING + "*"):
         pid, _, rest = d.name[len(STAGING):].partition(".")
-        if pid.isdigit() and rest.rpartition(".")[0] == socket.gethostname() and not pid_alive(int(pid)) \
+        if pid.isascii() and pid.isdigit() and left_by_dead_writer(rest.rpartition(".")[0], int(pid)) \
                 and d.is_dir() and not d.is_symlink():
             shutil.rmtree(d, ignore_errors=True)
 

@@ -19,7 +19,6 @@ import csv
 import io
 import os
 import re
-import socket
 import stat
 import tempfile
 import threading
@@ -27,10 +26,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from core.errors import InputError
-from core.utils.processes import pid_alive
+from core.utils.processes import HOST, left_by_dead_writer
 
 _umask_lock = threading.Lock()
-_HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:40] or "host"
 # what atomic_path makes: .NAME.HOST.PID-XXXXXXXX.tmp (the host: a folder shared with another machine or
 # container, whose pids mean nothing here, is never cleaned of its files)
 _TEMP_NAME = re.compile(r"\..*\.([A-Za-z0-9_-]{1,40})\.([0-9]{1,9})-[a-z0-9_]{8}\.tmp", re.ASCII | re.DOTALL)
@@ -119,7 +117,7 @@ def remove_stale_temp_files(folder: str | Path) -> list[Path]:
         return removed
     for name in names:
         m = _TEMP_NAME.fullmatch(name)
-        if m and m[1] == _HOST and int(m[2]) != os.getpid() and not pid_alive(int(m[2])):
+        if m and left_by_dead_writer(m[1], int(m[2])):
             p = Path(folder) / name
             with contextlib.suppress(OSError):
                 if p.is_file() and not p.is_symlink():
@@ -148,7 +146,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         _cleaned.add(folder)
         remove_stale_temp_files(path.parent)
     mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.{_HOST}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.{HOST}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
