@@ -162,3 +162,18 @@ def test_a_finished_two_process_run_can_go_on_in_one(two_process_run, tmp_path):
     meta = read_meta(run_dir)
     assert meta["status"] == "finished" and meta["epochs_done"] == EPOCHS + 1 and meta["world_size"] == 1
     assert len(metrics(run_dir)) == EPOCHS + 1
+
+
+def test_two_processes_stream_frozen_features_each_for_its_own_photos(tmp_path):
+    data = write_flat(tmp_path / "train", per_class=10)
+    args = [str(data), "--arch", "efficientnet_lite0", "--weights", "imagenet", "--freeze", "--epochs", "2",
+            "--image-size", "32", "--batch-size", "4", "--precision", "fp32", "--out", str(tmp_path / "w")]
+    first = launch(tmp_path / "cache", *args, "--name", "one").stdout
+    assert re.search(r"Computing ImageNet features: (\d+) done", first)[1] == "10"  # rank 0's own half
+    meta = read_meta(tmp_path / "w" / "one")
+    assert meta["status"] == "finished" and meta["world_size"] == 2
+    again = launch(tmp_path / "cache", *args, "--name", "two").stdout  # both halves come from the shared cache
+    assert "Reusing the cached features of 10 of 10 photos" in again
+    learned = ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
+    assert [[row[k] for k in learned] for row in metrics(tmp_path / "w" / "two")] == \
+        [[row[k] for k in learned] for row in metrics(tmp_path / "w" / "one")]

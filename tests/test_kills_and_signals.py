@@ -66,7 +66,7 @@ elif kind == "step":  # before training step N of this process
     loop.train_step = lambda *a, **k: (calls.append(1), len(calls) == int(arg) and fire(), step(*a, **k))[2]
 else:  # decode / features: at the first progress report
     import core.data.cache as decoding, core.training.features as features
-    module, name = (decoding, "build_cache") if kind == "decode" else (features, "extract_features")
+    module, name = (decoding, "build_cache") if kind == "decode" else (features, "stream_features")
     original = getattr(module, name)
     setattr(module, name, lambda *a, progress=None, **k: original(
         *a, progress=lambda d, t: (fire(), progress and progress(d, t)), **k))

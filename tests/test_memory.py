@@ -12,11 +12,15 @@ import pytest
 from conftest import write_flat
 
 from core.cli.parser import main as cli_main
+from core.data.augment import cache_side
 from core.models.catalog import arch_info
 from core.models.meta import on_meta
 from core.models.registry import build_model
-from core.planning import memory
+from core.planning import memory, run_memory
 from core.planning.duration import Rates
+from core.utils import ram
+
+GB = 1 << 30
 
 
 def test_the_optimizers_state_is_counted_exactly():
@@ -58,13 +62,30 @@ def test_simulation_can_be_stopped():
         memory.simulate("resnet18", 2, 32, should_stop=lambda: True)
 
 
-def test_describe_warns_when_the_device_is_too_small():
-    est = memory.MemoryEstimate(3 * memory.GB, memory.GB)
-    assert memory.describe(est, 8 * memory.GB, "RAM available") == ("peak memory about 3.0 GB of 8.0 GB RAM available",
-                                                                     False)
-    text, too_big = memory.describe(est, 2 * memory.GB, "free on the GPU")
-    assert too_big and "more than this device has" in text and "batch size" in text
-    assert memory.available_ram() > 0
+def test_describe_warns_when_the_run_will_not_fit():
+    mem = run_memory.RunMemory(process=GB, model=GB, photos=GB // 2, reading=GB // 2, photos_what="features of 9 photos")
+    text, too_big = run_memory.describe(mem, 8 * GB)
+    assert (text, too_big) == ("peak memory about 3.0 GB of 9.0 GB RAM available (PyTorch 1.0 GB, model 1.0 GB, "
+                               "features of 9 photos 512 MB, decoding 512 MB)", False)
+    text, too_big = run_memory.describe(mem, GB)  # the process holds its own GB already: 2 GB more will not fit
+    assert too_big and "more than this computer has" in text and "batch size" in text
+    gpu = run_memory.RunMemory(GB, 3 * GB, GB, 0, "pixels of 9 photos in RAM", device_type="cuda")
+    text, too_big = run_memory.describe(gpu, 8 * GB, "RAM", gpu_free=2 * GB)
+    assert too_big and "on the GPU about 3.0 GB of 2.0 GB free" in text and text.startswith("peak memory about 2.0 GB")
+    assert ram.available_ram() > 0
+
+
+def test_a_frozen_run_holds_features_and_never_pixels_the_others_pixels_where_they_fit():
+    frozen = run_memory.plan("resnet18", 32, 64, 25_000, start="imagenet-frozen", process=0)
+    assert frozen.photos == 25_000 * 2 * 512 * 4 and frozen.photos_what == "features of 25,000 photos"
+    assert frozen.reading < 200 << 20
+    side = cache_side(64)
+    fits = run_memory.plan("resnet18", 32, 64, 25_000, process=0, budget_bytes=1 << 40)
+    assert fits.photos == 25_000 * side * side * 3 and fits.photos_what.endswith("in RAM")
+    spills = run_memory.plan("resnet18", 32, 64, 25_000, process=0, budget_bytes=1 << 20)
+    assert spills.photos == 0 and spills.photos_what.endswith("on disk")
+    assert fits.model == spills.model > frozen.model  # a training step (gradients, optimizer) against a forward
+    assert run_memory.plan("resnet18", 32, 64, 10).process > 100 << 20  # this process, measured
 
 
 def test_cli_train_says_the_peak_memory_before_training(tmp_path, capsys, monkeypatch):
@@ -75,7 +96,7 @@ def test_cli_train_says_the_peak_memory_before_training(tmp_path, capsys, monkey
     out = capsys.readouterr()
     assert "peak memory about" in out.out and "RAM available" in out.out
     assert out.out.index("peak memory") < out.out.index("epoch   1/1")
-    monkeypatch.setattr(memory, "available_bytes", lambda device="auto": (1024, "RAM available"))
+    monkeypatch.setattr(ram, "available_ram", lambda: 1024)
     assert cli_main(args + ["--name", "tight"]) == 0  # a warning, not a refusal
     assert "warning: peak memory about" in capsys.readouterr().err
 
@@ -92,9 +113,10 @@ def test_window_shows_memory_and_warns_when_it_will_not_fit(qtbot, tmp_path, mon
     label = window.trainPage.estimateLabel
     qtbot.waitUntil(lambda: "peak memory about" in label.text(), timeout=30_000)
     assert "⚠" not in label.text().split("\n")[-1]
-    monkeypatch.setattr(memory, "available_bytes", lambda device="auto": (1024, "RAM available"))
+    monkeypatch.setattr(ram, "available_ram", lambda: 1024)
     window.batchSizeSpin.setValue(64)
-    qtbot.waitUntil(lambda: "more than this device has" in label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "more than this computer has" in label.text(), timeout=30_000)
+    assert "pixels of 12 photos in RAM" in label.toolTip()
     assert "⚠" in label.text() and "c0392b" in label.styleSheet()
     window.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.cli.progress import ProgressLines
 from core.errors import InputError
 from core.hardware import DEVICES
 
@@ -29,11 +30,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     chosen = eval_set(args.model, lm.classes, args.data)
     if args.predictions is not None:  # never onto one of the photos
         check_csv_target(args.predictions, [p for p, _ in chosen.samples], args.force, flag="--predictions")
-    show = sys.stderr.isatty()
-    result = evaluate(lm, chosen.samples, tta=args.tta, progress=(
-        lambda d, t: print(f"\revaluating {d}/{t}", end="", file=sys.stderr, flush=True)) if show else None)
-    if show:
-        print(file=sys.stderr)
+    shown = ProgressLines(sys.stderr)
+    result = evaluate(lm, chosen.samples, tta=args.tta, progress=lambda d, t: shown.update("evaluating", d, t))
+    shown.done()
     if not result.photos:
         listed = "; ".join(f"{p}: {r}" for p, r in result.failures[:3])
         raise InputError(f"no readable photo in {args.data or chosen.description} "

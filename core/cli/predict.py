@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from core.cli.checks import positive_int
+from core.cli.progress import ProgressLines
 from core.errors import InputError
 from core.hardware import DEVICES
 
@@ -41,13 +42,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         for p in paths:
             submission_id(p)
         positive = positive_index(lm.classes, args.positive_class)
-    show = sys.stdout.isatty()
-    preds, failures = predict_files(
-        lm, paths, tta=args.tta, batch_size=args.batch_size,
-        progress=(lambda d, t: print(f"\rpredicting {d}/{t}", end="", file=sys.stderr, flush=True)) if show else None,
-    )
-    if show:
-        print(file=sys.stderr)
+    shown = ProgressLines(sys.stderr)
+    preds, failures = predict_files(lm, paths, tta=args.tta, batch_size=args.batch_size,
+                                    progress=lambda d, t: shown.update("predicting", d, t))
+    shown.done()
     if args.csv:
         check_complete(len(preds), failures)
     classes = lm.classes

@@ -8,41 +8,37 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import TextIO
 
 from core.cli.checks import positive_int
+from core.cli.progress import ProgressLines
 from core.training import events as ev
 from core.utils.formatting import format_duration
 
 
 class ConsoleReporter:
-    """Prints engine events; a live progress line only when writing to a terminal."""
+    """Prints engine events; progress live on a terminal, else a line every 10% or 30 s (core.cli.progress)."""
 
     def __init__(self, stream: TextIO | None = None, resume_command: str = "catdog train --resume") -> None:
         self.out = stream or sys.stdout
         self.resume_command = resume_command
-        self.live = self.out.isatty()
-        self._live_shown = False
+        self.progress = ProgressLines(self.out)
+        self._phase_start: dict[str, float] = {}
 
     def _line(self, text: str) -> None:
-        if self._live_shown:
-            self.out.write("\r\033[K")
-            self._live_shown = False
+        self.progress.clear()
         print(text, file=self.out, flush=True)
-
-    def _live(self, text: str) -> None:
-        if self.live:
-            self.out.write("\r\033[K" + text)
-            self.out.flush()
-            self._live_shown = True
 
     def __call__(self, e: ev.Event) -> None:
         if isinstance(e, ev.Preparing):
             if e.total and e.done == e.total:
-                self._line(f"{e.message}: {e.total} done")
+                took = time.monotonic() - self._phase_start.pop(e.message, time.monotonic())
+                self._line(f"{e.message}: {e.total:,} done" + (f" in {format_duration(took)}" if took >= 1 else ""))
             elif e.total:
-                self._live(f"{e.message}: {e.done}/{e.total}")
+                self._phase_start.setdefault(e.message, time.monotonic())
+                self.progress.update(e.message, e.done, e.total)
             else:
                 self._line(e.message)
         elif isinstance(e, ev.RunStarted):
@@ -55,8 +51,9 @@ class ConsoleReporter:
                 for f, reason in e.skipped:
                     self._line(f"  {f}: {reason}")
         elif isinstance(e, ev.BatchEnd):
-            self._live(f"epoch {e.epoch} step {e.step}/{e.steps}  loss {e.loss:.4f}  acc {e.acc:.2%}  "
-                       f"{e.images_per_s:.1f} img/s  ETA {format_duration(e.eta_s)}")
+            self.progress.update(f"epoch {e.epoch}", e.step, e.steps, text=(
+                f"epoch {e.epoch} step {e.step}/{e.steps}  loss {e.loss:.4f}  acc {e.acc:.2%}  "
+                f"{e.images_per_s:.1f} img/s  ETA {format_duration(e.eta_s)}"), final=False)
         elif isinstance(e, ev.EpochEnd):
             mark = "  *best" if e.is_best else ""
             self._line(f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.4f} acc {e.train_acc:.2%}  "
@@ -188,7 +185,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         from core.data.discover import discover
 
         cfg = TrainConfig(**given).validate()  # every flag first, then the folder
-        discover(cfg.data)  # no photos or one class: said in a blink, not after seconds of loading PyTorch
+        n_photos = len(discover(cfg.data).samples)  # no photos or one class: said in a blink, before PyTorch loads
+        if cfg.val_dir:
+            n_photos += len(discover(cfg.val_dir).samples)
     from core.training.distributed import launched
     from core.training.engine import Trainer, resume
 
@@ -202,8 +201,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                                 world=world)
             else:
                 if world.is_main:
-                    from core.planning.memory import print_estimate
+                    from core.planning.run_memory import print_estimate
 
-                    print_estimate(cfg)  # before any photo is read: will this batch and size fit?
+                    print_estimate(cfg, n_photos)  # before any photo is read: will the run fit?
                 result = Trainer(cfg, reporter, stop, world=world).run()
     return 0 if not result.stopped else 128 + (caught[0] if caught else signal.SIGINT)

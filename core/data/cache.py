@@ -1,10 +1,11 @@
 """Decode a list of photos once into one uint8 array, in memory or on disk.
 
-Up to a memory budget the pixels live in RAM; beyond it (the full 25,000-photo set at
-224 px is about 5 GB) they go to a numpy memmap in the user's cache folder, which the OS
-pages in as needed, and which later runs on the same files and size reuse. Its blocks are
-reserved before decoding; where the disk cannot hold it, photos are decoded per batch. Decoding runs
-on a thread pool: Pillow releases the GIL while it decodes and resizes, so all cores work.
+Up to a memory budget (a share of the RAM available when the run starts) the pixels live in
+RAM; beyond it (the full 25,000-photo set at 224 px is about 5 GB) they go to a numpy memmap in
+the user's cache folder, which the OS pages in as needed, and which later runs on the same files
+and size reuse. Its blocks are reserved before decoding; where the disk cannot hold it, photos are
+decoded per batch by a pool of threads. The choice is said in one line. Decoding runs on a thread
+pool: Pillow releases the GIL while it decodes and resizes, so all cores work.
 """
 
 from __future__ import annotations
@@ -24,22 +25,36 @@ import numpy as np
 from core.data.decode import UnreadableImage, decode_square
 from core.data.on_demand import DecodedOnDemand, Discard
 from core.utils.atomic import write_text_atomic
+from core.utils.formatting import format_bytes
 from core.utils.paths import cache_root
 from core.utils.processes import HOST, left_by_dead_writer
+from core.utils.ram import available_ram, total_ram
 
 ProgressFn = Callable[[int, int], None]
 
 
-def total_memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
+RAM_SHARE = 0.5  # of the RAM available at the start: the rest is for the model, the OS and other programs
+IN_RAM, ON_DISK, ON_THE_FLY = "in RAM", "on disk", "decoded on the fly"
 
 
 def default_budget_bytes() -> int:
-    """A quarter of RAM, at most 4 GiB: leaves room for the model, the OS and the GUI."""
-    return min(total_memory_bytes() // 4, 4 << 30)
+    """Half the RAM available now (a quarter of all RAM where the OS does not say)."""
+    available = available_ram()
+    return int(available * RAM_SHARE) if available is not None else total_ram() // 4
+
+
+def pixel_bytes(n: int, side: int) -> int:
+    return n * side * side * 3
+
+
+def where_pixels_go(n: int, side: int, budget_bytes: int | None = None) -> str:
+    """IN_RAM when the pixels fit the budget, else ON_DISK (ON_THE_FLY only when the disk then says no)."""
+    budget = default_budget_bytes() if budget_bytes is None else budget_bytes
+    return IN_RAM if pixel_bytes(n, side) <= budget else ON_DISK
+
+
+def decode_workers() -> int:
+    return min(8, os.cpu_count() or 1)
 
 
 def default_cache_dir() -> Path:
@@ -100,15 +115,18 @@ def build_cache(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
+    say: Callable[[str], None] = lambda line: None,
 ) -> PixelCache:
     """Decode every photo once at ``side`` x ``side``; unreadable ones are listed, not fatal."""
     paths = [Path(p) for p in paths]
     n = len(paths)
-    need = n * side * side * 3
+    need = pixel_bytes(n, side)
     budget = default_budget_bytes() if budget_bytes is None else budget_bytes
-    workers = workers or min(8, os.cpu_count() or 1)
+    workers = workers or decode_workers()
+    size = f"{n:,} photos at {side} px take {format_bytes(need)}"
 
-    if need <= budget:
+    if where_pixels_go(n, side, budget) == IN_RAM:
+        say(f"Pixels {IN_RAM}: {size} (they may use up to {format_bytes(budget)} there)")
         pixels = np.zeros((n, side, side, 3), np.uint8)
         bad = _decode_into(pixels, paths, side, workers, progress, should_stop)
         return _finish(pixels, paths, bad, None)
@@ -116,8 +134,8 @@ def build_cache(
     folder = cache_dir or default_cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return _on_demand(paths, side, workers, progress, should_stop)
+    except OSError as exc:
+        return _on_demand(paths, side, workers, progress, should_stop, say, f"{size}; {folder}: {exc.strerror}")
     remove_stale_temp_files(folder)
     key = _fingerprint(paths, side)
     data_file, index_file = folder / f"{key}.npy", folder / f"{key}.json"
@@ -125,6 +143,8 @@ def build_cache(
         index = json.loads(index_file.read_text(encoding="utf-8"))
         pixels = np.load(data_file, mmap_mode="r")
         if pixels.shape == (n, side, side, 3):
+            say(f"Pixels {ON_DISK}: {size}, more than the {format_bytes(budget)} of RAM they may use; reusing "
+                f"{data_file}")
             if progress:
                 progress(n, n)
             return _finish(pixels, paths, [tuple(f) for f in index["failures"]], data_file)
@@ -132,9 +152,12 @@ def build_cache(
     try:
         pixels = np.lib.format.open_memmap(tmp_file, mode="w+", dtype=np.uint8, shape=(n, side, side, 3))
         reserve(tmp_file)  # a sparse file on a full disk would die with SIGBUS on the first page it writes
-    except OSError:
+    except OSError as exc:
         tmp_file.unlink(missing_ok=True)
-        return _on_demand(paths, side, workers, progress, should_stop)
+        return _on_demand(paths, side, workers, progress, should_stop, say,
+                          f"{size}; the disk cannot hold them ({folder}: {exc.strerror or exc})")
+    say(f"Pixels {ON_DISK}: {size}, more than the {format_bytes(budget)} of RAM they may use; the OS pages "
+        f"them in from {data_file}")
     try:
         bad = _decode_into(pixels, paths, side, workers, progress, should_stop)
         pixels.flush()
@@ -167,8 +190,9 @@ def remove_stale_temp_files(folder: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _on_demand(paths, side, workers, progress, should_stop) -> PixelCache:
+def _on_demand(paths, side, workers, progress, should_stop, say, why: str) -> PixelCache:
     """Neither RAM nor disk can hold the pixels: check every photo once, then decode per batch."""
+    say(f"Pixels {ON_THE_FLY} by {workers} threads for every batch (slower): {why}")
     bad = _decode_into(Discard(), paths, side, workers, progress, should_stop)
     return _finish(DecodedOnDemand(paths, side, workers), paths, bad, None)
 

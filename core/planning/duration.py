@@ -3,8 +3,9 @@
 A few timed batches of the engine's own training step and prediction path
 (``core.training.bench.measure_rates``) give images/s for one architecture, size, batch and device;
 they are kept in a small JSON file in the cache folder, so each combination is measured once. The
-estimate then adds up what the run does: decode every photo once, and either compute frozen features once (photos
-and mirrors) and train a head in milliseconds, or train and validate every epoch.
+estimate then adds up what the run does: decode every photo once, and either compute frozen features once (each
+photo and its mirror image) and train a head in milliseconds, or train and validate every epoch. On a CPU
+decoding and the network share the cores, so their times add up.
 
 A few batches timed while the computer was busy (or on a laptop that had not yet raised its
 clock) can be off by several times: "about 9 min" was shown for a 25 s run. So a run that
@@ -76,7 +77,7 @@ def learn_from_run(arch: str, image_size: int, batch_size: int, device: str, pre
 def estimate_seconds(start: str, rates: Rates, n_train: int, n_val: int, epochs: int) -> float:
     """Wall time of a run: decoding, then features + head (frozen) or epochs of training and validation."""
     decode = (n_train + n_val) / DECODE_IMAGES_PER_S
-    if start == FROZEN:
-        return decode + (2 * n_train + n_val) / rates.predict_images_per_s + epochs * FROZEN_EPOCH_S
+    if start == FROZEN:  # every photo as is and mirrored (core.training.features)
+        return decode + 2 * (n_train + n_val) / rates.predict_images_per_s + epochs * FROZEN_EPOCH_S
     per_epoch = n_train / max(rates.train_images_per_s, 1e-9) + n_val / rates.predict_images_per_s
     return decode + epochs * per_epoch

@@ -1,40 +1,41 @@
-"""Peak memory of a training run, before it starts: will this batch and size fit on this device?
+"""Peak memory of a training step, before it starts: will this batch and size fit on this device?
 
 The training step (forward under autocast, cross-entropy, backward, optimizer step; twice,
 so that the optimizer's state exists) runs on fake tensors (``FakeTensorMode``): shapes and
 dtypes only, no arithmetic, no memory. A dispatch mode adds the bytes of every new storage
 and subtracts them when the storage is freed, so the tracked peak is what the real step
 keeps alive at its worst moment: weights, gradients, optimizer state, saved activations and
-the largest temporaries. A frozen start only runs the backbone without gradients.
+the largest temporaries. A frozen start only runs the backbone without gradients, on one batch of
+views as core.training.features sends them.
 
 Checked against real CPU steps by scripts/check_memory.py (peak RSS in a fresh process):
 activations and temporaries really take about 1.4 times their bytes there (oneDNN buffers,
-malloc arenas), so CPU estimates carry that factor. On CUDA the simulated bytes are shown as they are (not checked
-here: no GPU); not counted there: the caching allocator's rounding and cuDNN workspaces. The
-decoded-photo cache is never counted. Simulating takes a fraction of a second for small
-nets and seconds for the largest, so results are cached on disk; the window simulates on a
-worker thread that it can stop before any layer. No torch import at module import: the window imports it.
+malloc arenas), so CPU estimates carry that factor. On CUDA the simulated bytes are shown as
+they are (not checked here: no GPU); not counted there: the caching allocator's rounding and
+cuDNN workspaces. The photos (pixels or features) and the process itself are added by
+core.planning.run_memory. Simulating takes a fraction of a second for small nets and seconds
+for the largest, so results are cached on disk; the window simulates on a worker thread that
+it can stop before any layer. No torch import at module import: the window imports it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from core.data.feature_store import PHOTOS_PER_BATCH
 from core.runs.layout import FROZEN, SCRATCH, Start
-from core.utils.formatting import format_bytes
 from core.utils.json_cache import JsonCache
+from core.utils.ram import available_ram
 from core.utils.versions import model_libraries_tag
 
 #: a real CPU step's peak RSS over the simulated bytes of activations and temporaries (oneDNN buffers,
 #: malloc arenas), measured by scripts/check_memory.py; weights, gradients and optimizer state need none
 CPU_OVERHEAD = 1.4
-FEATURE_BATCH = 64  # core.training.features computes frozen features in batches of 64
-GB = 1024**3
+FEATURE_BATCH = 2 * PHOTOS_PER_BATCH  # views per backbone forward of a frozen start (each photo and its mirror)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class MemoryEstimate:
     weights_bytes: int
     key: str = ""
     state_bytes: int = 0  # gradients + optimizer state: sized by the parameters, no allocator overhead
+    feature_dim: int = 0  # the pooled features the head reads (what a frozen start keeps per photo and view)
 
     def on_device(self, device_type: str) -> MemoryEstimate:
         """What the process will really hold: on a CPU, the tensors' bytes plus the measured overhead."""
@@ -50,16 +52,18 @@ class MemoryEstimate:
             return self
         fixed = self.weights_bytes + self.state_bytes
         activations = max(self.peak_bytes - fixed, 0)
-        return MemoryEstimate(fixed + int(activations * CPU_OVERHEAD), self.weights_bytes, self.key, self.state_bytes)
+        return MemoryEstimate(fixed + int(activations * CPU_OVERHEAD), self.weights_bytes, self.key, self.state_bytes,
+                              self.feature_dim)
 
 
 def _key(arch: str, batch_size: int, image_size: int, precision: str, start: str, optimizer: str) -> str:
     kind = "frozen" if start == FROZEN else "train"
     half = "16bit" if precision in ("bf16", "fp16") else "fp32"
-    return f"{arch}|{batch_size}|{image_size}|{half}|{kind}|{optimizer}|{model_libraries_tag()}"
+    batch = FEATURE_BATCH if start == FROZEN else batch_size
+    return f"{arch}|{batch}|{image_size}|{half}|{kind}|{optimizer}|{model_libraries_tag()}"
 
 
-#: "arch|batch|size|precision|frozen or train|optimizer|libraries" -> [peak, weights, state] bytes
+#: "arch|batch|size|precision|frozen or train|optimizer|libraries" -> [peak, weights, state, feature dim]
 SIMULATED = JsonCache("memory.json")
 
 
@@ -67,7 +71,7 @@ def cached_estimate(arch: str, batch_size: int, image_size: int, precision: str 
                     optimizer: str = "adamw") -> MemoryEstimate | None:
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
     hit = SIMULATED.get(key)
-    return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2])) if hit and len(hit) == 3 else None
+    return MemoryEstimate(int(hit[0]), int(hit[1]), key, int(hit[2]), int(hit[3])) if hit and len(hit) == 4 else None
 
 
 class Stopped(Exception):
@@ -123,12 +127,17 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.nn import functional as F
 
+    from core.models.heads import get_head
     from core.models.meta import on_meta
     from core.models.registry import build_model
 
     half = precision in ("bf16", "fp16")
     with on_meta():  # no initialiser runs: GoogLeNet's truncated normal needs values, fake tensors have none
         model = build_model(arch, 2)
+    try:
+        feature_dim = int(get_head(model).in_features)
+    except ValueError:  # the course's LeNet has no single head: it never starts frozen
+        feature_dim = 0
     with FakeTensorMode(allow_non_fake_inputs=True):  # the meta parameters become fake CPU ones
         model = model.to_empty(device="cpu")
         weights = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
@@ -157,7 +166,7 @@ def simulate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
                     opt.step()
                     del x, y, loss
     key = _key(arch, batch_size, image_size, precision, start, optimizer)
-    return MemoryEstimate(weights + tracker.peak, weights, key, states)
+    return MemoryEstimate(weights + tracker.peak, weights, key, states, feature_dim)
 
 
 def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32", start: Start = SCRATCH,
@@ -167,27 +176,8 @@ def estimate(arch: str, batch_size: int, image_size: int, precision: str = "fp32
     if hit is not None:
         return hit
     est = simulate(arch, batch_size, image_size, precision, start, optimizer, should_stop)
-    SIMULATED.put(est.key, [est.peak_bytes, est.weights_bytes, est.state_bytes])
+    SIMULATED.put(est.key, [est.peak_bytes, est.weights_bytes, est.state_bytes, est.feature_dim])
     return est
-
-
-def for_config(cfg) -> tuple[MemoryEstimate, int | None, str]:
-    """(estimate, available bytes, what they are) for a validated TrainConfig on its device."""
-    from core.hardware import resolve_device, resolve_precision
-
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
-    est = estimate(cfg.arch, cfg.batch_size, cfg.image_size, precision, cfg.start, cfg.optimizer).on_device(device.type)
-    available, what = available_bytes(cfg.device)
-    return est, available, what
-
-
-def print_estimate(cfg, out=None) -> None:
-    """The CLI's line before training; a warning on stderr when the run will not fit."""
-    est, available, what = for_config(cfg)
-    text, too_big = describe(est, available, what)
-    print(f"{'warning: ' if too_big else ''}{text} (simulated: {cfg.arch}, batch {cfg.batch_size}, "
-          f"{cfg.image_size} px)", file=sys.stderr if too_big else (out or sys.stdout), flush=True)
 
 
 def available_bytes(device: str = "auto") -> tuple[int | None, str]:
@@ -201,38 +191,6 @@ def available_bytes(device: str = "auto") -> tuple[int | None, str]:
         free, _total = torch.cuda.mem_get_info(dev)
         return int(free), "free on the GPU"
     return available_ram(), "RAM available"
-
-
-def available_ram() -> int | None:
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:  # Linux: MemAvailable counts the reclaimable page cache, as psutil does
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def describe(est: MemoryEstimate, available: int | None, what: str = "available") -> tuple[str, bool]:
-    """('peak memory about 1.2 GB of 20.5 GB RAM available', too_big)."""
-    text = f"peak memory about {format_bytes(est.peak_bytes)}"
-    if available is None:
-        return text, False
-    too_big = est.peak_bytes > available
-    text += f" of {format_bytes(available)} {what}"
-    if too_big:
-        text += ": more than this device has; lower the batch size or image size"
-    return text, too_big
 
 
 def _main(argv: list[str]) -> int:

@@ -1,4 +1,9 @@
-"""Turn a TrainConfig into cached, split training and validation pixels."""
+"""Turn a TrainConfig into split training and validation photos, read once: pixels, or a frozen backbone's features.
+
+What reads them is the caller's ``read(paths, progress, should_stop)``: the pixel cache
+(``core.data.cache``) for runs that train the network, the streamed features
+(``core.training.features``) for frozen starts. Both say which photos could not be read.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.data.augment import cache_side
-from core.data.cache import PixelCache, build_cache
+from core.data.cache import PixelCache
 from core.data.classes import balance_warnings, match_classes
 from core.data.discover import DatasetIndex, Sample, discover
 from core.data.split import stratified_split
@@ -20,6 +24,10 @@ from core.training.config import TrainConfig
 
 if TYPE_CHECKING:  # torch.distributed loads only when several processes run
     from core.training.distributed import World
+    from core.training.features import PhotoFeatures
+
+#: reads photos once: (paths, progress, should_stop) -> a PixelCache or PhotoFeatures (both list unreadable photos)
+ReadPhotos = Callable[[list[Path], Callable[[int, int], None] | None, Callable[[], bool] | None], "PixelCache | PhotoFeatures"]
 
 
 @dataclass
@@ -57,8 +65,8 @@ class PlannedData:
 @dataclass
 class PreparedData:
     index: DatasetIndex
-    cache: PixelCache
-    labels: np.ndarray  # (N,) int64, aligned with cache.pixels
+    photos: PixelCache | PhotoFeatures  # pixels (photos.pixels) or a frozen backbone's features (photos.feats)
+    labels: np.ndarray  # (N,) int64, aligned with the photos' rows
     train_idx: np.ndarray
     val_idx: np.ndarray
     classes: list[str]
@@ -67,7 +75,7 @@ class PreparedData:
     # several processes (distributed.py): the pixels and indices above are this process's share only
     n_train: int | None = None  # readable training photos of all processes (None: len(train_idx))
     n_val: int | None = None
-    failures: list[tuple[Path, str]] | None = None  # unreadable photos of all processes (None: the cache's)
+    failures: list[tuple[Path, str]] | None = None  # unreadable photos of all processes (None: the photos')
     rank: int = 0  # which process: its batches get their own random stream
 
     @property
@@ -89,7 +97,7 @@ class PreparedData:
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
-        found = [(str(p), r) for p, r in (self.cache.failures if self.failures is None else self.failures)]
+        found = [(str(p), r) for p, r in (self.photos.failures if self.failures is None else self.failures)]
         return found + [(str(p), r) for p, r in self.index.ignored]
 
 
@@ -119,30 +127,30 @@ def plan_data(cfg: TrainConfig, recorded: dict | None = None) -> PlannedData:
     return PlannedData(index, samples, list(train_idx), list(val_idx), split, note)
 
 
-def prepare_data(cfg: TrainConfig, plan: PlannedData, progress: Callable[[int, int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None, world=None) -> PreparedData:
-    """Decode the planned photos once (InterruptedError when ``should_stop`` says so).
+def prepare_data(cfg: TrainConfig, plan: PlannedData, read: ReadPhotos,
+                 progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+                 world=None) -> PreparedData:
+    """Read the planned photos once with ``read`` (InterruptedError when ``should_stop`` says so).
 
-    ``world``: several processes (distributed.py), each of which decodes only its own share.
+    ``world``: several processes (distributed.py), each of which reads only its own share.
     """
     index, samples, train_idx, val_idx, split, note = (plan.index, plan.samples, plan.train_idx, plan.val_idx,
                                                        plan.split, plan.note)
     if world is not None and world.active:
-        return decode_shard(world, cfg, index, samples, train_idx, val_idx, split, note, progress, should_stop)
+        return decode_shard(world, cfg, read, index, samples, train_idx, val_idx, split, note, progress,
+                            should_stop)
 
-    budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
-    cache = build_cache([s.path for s in samples], cache_side(cfg.image_size), budget,
-                        progress=progress, should_stop=should_stop)
+    photos = read([s.path for s in samples], progress, should_stop)
     labels = np.array([s.label for s in samples], np.int64)
-    keep = cache.ok
-    index.warnings = readable_warnings(index.classes, [s.path for s in samples], labels, keep, cache.failures)
+    keep = photos.ok
+    index.warnings = readable_warnings(index.classes, [s.path for s in samples], labels, keep, photos.failures)
     train = np.array([i for i in train_idx if keep[i]], np.int64)
     val = np.array([i for i in val_idx if keep[i]], np.int64)
     if len(train) == 0:
         raise InputError(f"none of the training images in {Path(cfg.data)} could be read")
     if len(val) == 0:
         raise InputError("no readable validation images: use more images, a larger --val-split or --val DIR")
-    return PreparedData(index, cache, labels, train, val, index.classes, split, note)
+    return PreparedData(index, photos, labels, train, val, index.classes, split, note)
 
 
 def readable_warnings(classes: list[str], paths: list[Path], labels: np.ndarray, ok: np.ndarray,
@@ -160,9 +168,9 @@ def readable_warnings(classes: list[str], paths: list[Path], labels: np.ndarray,
     return balance_warnings(readable)
 
 
-def decode_shard(world: World, cfg, index, samples, train_idx, val_idx, split: dict, note: str, progress,
-                 should_stop):
-    """PreparedData for one process: it decodes only its own training and validation photos.
+def decode_shard(world: World, cfg, read: ReadPhotos, index, samples, train_idx, val_idx, split: dict, note: str,
+                 progress, should_stop):
+    """PreparedData for one process: it reads only its own training and validation photos.
 
     Every process owns a fixed share of the training photos (shuffled anew each epoch by the
     batch maker) and of the validation photos; shares are padded by repetition to one length,
@@ -176,17 +184,15 @@ def decode_shard(world: World, cfg, index, samples, train_idx, val_idx, split: d
                          "same photos at the same path")
     mine_train, mine_val = shard(train_idx, cfg.seed, world), np.asarray(val_idx, np.int64)[world.rank::world.size]
     own = np.concatenate([mine_train, mine_val])
-    budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
     try:
-        cache = build_cache([samples[i].path for i in own], cache_side(cfg.image_size), budget,
-                            progress=progress, should_stop=should_stop)
+        photos = read([samples[i].path for i in own], progress, should_stop)
     except InterruptedError:
-        cache = None
-    if world.any(cache is None):
+        photos = None
+    if world.any(photos is None):
         raise InterruptedError("stopped while decoding images")
     n = len(mine_train)
-    bad = [(int(own[k]), reason) for k, (_, reason) in zip(np.flatnonzero(~cache.ok), cache.failures)]
-    everyone = world.gather((bad, int(cache.ok[:n].sum()), int(cache.ok[n:].sum())))
+    bad = [(int(own[k]), reason) for k, (_, reason) in zip(np.flatnonzero(~photos.ok), photos.failures)]
+    everyone = world.gather((bad, int(photos.ok[:n].sum()), int(photos.ok[n:].sum())))
     bad = sorted(b for part, _, _ in everyone for b in part)
     paths = [s.path for s in samples]
     labels = np.array([s.label for s in samples], np.int64)
@@ -202,7 +208,7 @@ def decode_shard(world: World, cfg, index, samples, train_idx, val_idx, split: d
     if min(e[1] for e in everyone) == 0 or min(e[2] for e in everyone) == 0:
         raise InputError(f"too few photos for {world.size} processes ({n_train} to train, {n_val} to validate): "
                          "each process needs at least one of each; use fewer processes")
-    train = np.resize(np.flatnonzero(cache.ok[:n]), max(e[1] for e in everyone))  # pad: same steps everywhere
-    val = n + np.flatnonzero(cache.ok[n:])
-    return PreparedData(index, cache, labels[own], train, val, index.classes, split, note, n_train=n_train,
+    train = np.resize(np.flatnonzero(photos.ok[:n]), max(e[1] for e in everyone))  # pad: same steps everywhere
+    val = n + np.flatnonzero(photos.ok[n:])
+    return PreparedData(index, photos, labels[own], train, val, index.classes, split, note, n_train=n_train,
                         n_val=n_val, failures=failures, rank=world.rank)

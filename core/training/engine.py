@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.data.augment import cache_side
 from core.errors import InputError
 from core.failures import describe_failure
 from core.hardware import device_label, resolve_device, resolve_precision, setup_backends
+from core.models.registry import get_arch
 from core.runs import store
 from core.runs.layout import CHECKPOINT_FILE, FROZEN
 from core.training import events as ev
@@ -31,9 +31,10 @@ from core.training.config import TrainConfig
 from core.training.data import plan_data, prepare_data
 from core.training.distributed import SINGLE, World
 from core.training.loop import check_finite, finish_epoch, train_one_epoch
+from core.training.reading import phase_name, photo_reader
 from core.training.recorder import RunRecorder, SilentRecorder
 from core.training.run_meta import run_meta
-from core.training.state import build_state
+from core.training.state import build_model, build_state
 
 EventFn = Callable[[ev.Event], None]
 #: flags that may differ when a run is resumed: the hardware, and how many epochs in all
@@ -110,16 +111,20 @@ class Trainer:
             first = run_meta(cfg, plan, label, [], {"epoch": None, "val_acc": None}, "running", world.size)
             self.recorder = self._recorder(lambda: RunRecorder.create(cfg.out, cfg.name, cfg.arch, first,
                                                                       not_started(cfg, plan.split, world.size)))
-        data = prepare_data(cfg, plan, progress=lambda d, t: self._emit(
-            ev.Preparing(f"Decoding images at {cache_side(cfg.image_size)} px", d, t)),
-            should_stop=self.stop_event.is_set, world=world)
-        if data.note:
-            self._emit(ev.Preparing(data.note))
-        self._emit(ev.Preparing(data.index.summary()))
         trained = self.checkpoint if has_trained(self.checkpoint) else None  # not started: from scratch
         origin = Path(self.resume_dir or ".") / CHECKPOINT_FILE
-        state = world.together(lambda: build_state(cfg, data, device, precision, trained, self.extended, self._emit,
-                                                   self.stop_event.is_set, origin))
+        model = world.together(lambda: build_model(cfg, len(plan.classes), device, trained, self._emit, origin))
+        spec = get_arch(cfg.arch)
+
+        def say(line: str) -> None:
+            self._emit(ev.Preparing(line))
+        read = photo_reader(cfg, model, spec.mean, spec.std, device, precision, say)
+        data = prepare_data(cfg, plan, read, progress=lambda d, t: self._emit(ev.Preparing(phase_name(cfg), d, t)),
+                            should_stop=self.stop_event.is_set, world=world)
+        if data.note:
+            say(data.note)
+        say(data.index.summary())
+        state = world.together(lambda: build_state(cfg, data, model, device, precision, trained, self.extended, origin))
         state.world = world
         world.resumed_progress(state.progress)
 

@@ -24,7 +24,7 @@ from core.runs.layout import FINETUNE
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
-from core.training.features import FeatureBatches, evaluate_head, extract_features
+from core.training.features import FeatureBatches, evaluate_head
 
 
 class PixelSource:
@@ -50,7 +50,7 @@ class PixelSource:
 
     def batches(self, epoch: int) -> EpochBatches:
         c = self.cfg
-        return EpochBatches(self.data.cache.pixels, self.data.labels, self.data.train_idx,
+        return EpochBatches(self.data.photos.pixels, self.data.labels, self.data.train_idx,
                             seed=self.data.batch_seed(c.seed), epoch=epoch, batch_size=c.batch_size,
                             image_size=c.image_size, device=self.device, mean=self.mean, std=self.std)
 
@@ -61,7 +61,7 @@ class PixelSource:
         loss_sum, correct = 0.0, 0
         for start in range(0, len(data.val_idx), bs):
             idx = data.val_idx[start:start + bs]
-            x = eval_batch(torch.from_numpy(data.cache.pixels[idx]), self.cfg.image_size)
+            x = eval_batch(torch.from_numpy(data.photos.pixels[idx]), self.cfg.image_size)
             probs = batch_probs(self.model, x, self.device, self.precision, mean=self.mean, std=self.std)
             y = torch.from_numpy(data.labels[idx])
             loss_sum += float(F.nll_loss(torch.log(probs.clamp_min(1e-12)), y, reduction="sum"))
@@ -71,20 +71,16 @@ class PixelSource:
 
 
 class FeatureSource:
-    """Frozen backbone: features once (with progress and stop), then a head on cached vectors."""
+    """Frozen backbone: a head on the features read with the photos (``features.py``)."""
 
-    def __init__(self, model: torch.nn.Module, data: PreparedData, cfg: TrainConfig, device: torch.device,
-                 precision: str, mean, std, progress=None, should_stop=None) -> None:
+    def __init__(self, model: torch.nn.Module, data: PreparedData, cfg: TrainConfig, device: torch.device) -> None:
         self.model, self.data, self.cfg, self.device = model, data, cfg, device
         for p in model.parameters():
             p.requires_grad_(False)
         self.module = get_head(model)
         for p in self.module.parameters():
             p.requires_grad_(True)
-        self.feats = extract_features(model, data.cache.pixels, data.train_idx, data.val_idx,
-                                      image_size=cfg.image_size, device=device, precision=precision, mean=mean,
-                                      std=std, batch_size=max(cfg.batch_size, 64), progress=progress,
-                                      should_stop=should_stop)
+        self.feats = data.photos.feats
 
     def begin_epoch(self, epoch: int) -> None:
         self.model.eval()  # the backbone never trains; the head (a Linear) has no train/eval difference

@@ -65,35 +65,43 @@ class TrainingState:
         }
 
 
-def build_state(cfg: TrainConfig, data: PreparedData, device: torch.device, precision: str,
-                ckpt: dict | None = None, extended: bool = False,
-                emit: Callable[[ev.Event], None] = lambda e: None,
-                should_stop: Callable[[], bool] | None = None, origin: object = "last.ckpt") -> TrainingState:
-    """The model (ImageNet, scratch or checkpoint weights), what it trains on, optimizer and schedule.
-
-    ``extended``: the checkpoint's run gets more epochs ("train N more"), so its finished schedule
-    is not restored; a new one covers the added epochs. ``origin``: the checkpoint's file, named
-    when one of its states does not fit this run.
-    """
+def _restorer(ckpt: dict | None, origin: object) -> Callable[[str, Callable[[dict], object]], None]:
+    """``restore(field, load)``: a checkpoint state that does not fit this run is one line naming the file."""
     def restore(field: str, load: Callable[[dict], object]) -> None:
         try:
             load(ckpt[field])
         except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
             why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
             raise InputError(f'cannot resume from {origin}: "{field}" does not fit this run ({why})') from None
+    return restore
 
+
+def build_model(cfg: TrainConfig, num_classes: int, device: torch.device, ckpt: dict | None = None,
+                emit: Callable[[ev.Event], None] = lambda e: None, origin: object = "last.ckpt") -> torch.nn.Module:
+    """The network with ImageNet, scratch or checkpoint weights, on ``device``: made before the photos are read,
+    since a frozen start reads them through its backbone."""
     torch.manual_seed(cfg.seed)
     spec = get_arch(cfg.arch)
     if ckpt is None and cfg.weights == "imagenet":
         emit(ev.Preparing(f"Loading the ImageNet weights of {cfg.arch}"))
-    model = spec.build(len(data.classes), weights=cfg.weights if ckpt is None else "none")
+    model = spec.build(num_classes, weights=cfg.weights if ckpt is None else "none")
     if ckpt is not None:
-        restore("model", model.load_state_dict)
-    model = model.to(device, memory_format=torch.channels_last)
+        _restorer(ckpt, origin)("model", model.load_state_dict)
+    return model.to(device, memory_format=torch.channels_last)
+
+
+def build_state(cfg: TrainConfig, data: PreparedData, model: torch.nn.Module, device: torch.device, precision: str,
+                ckpt: dict | None = None, extended: bool = False, origin: object = "last.ckpt") -> TrainingState:
+    """What ``model`` trains on, its optimizer and schedule (fresh, or from the checkpoint it was built from).
+
+    ``extended``: the checkpoint's run gets more epochs ("train N more"), so its finished schedule
+    is not restored; a new one covers the added epochs. ``origin``: the checkpoint's file, named
+    when one of its states does not fit this run.
+    """
+    restore = _restorer(ckpt, origin)
+    spec = get_arch(cfg.arch)
     if cfg.freeze:
-        source = FeatureSource(model, data, cfg, device, precision, spec.mean, spec.std,
-                               progress=lambda d, t: emit(ev.Preparing("Computing ImageNet features", d, t)),
-                               should_stop=should_stop)
+        source = FeatureSource(model, data, cfg, device)
     else:
         source = PixelSource(model, data, cfg, device, precision, spec.mean, spec.std)
     steps = count_steps(len(data.train_idx), cfg.batch_size)

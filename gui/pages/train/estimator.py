@@ -23,28 +23,33 @@ WARNING_STYLE = "color: #c0392b; font-weight: bold;"
 
 
 class MemoryJob(Job):
-    """Simulates one training step's peak memory (core.planning.memory) and reads what the device has."""
+    """The run's peak memory (core.planning.run_memory: this window's process, the simulated step, the photos'
+    pixels or features) against what the computer has."""
 
-    ready = Signal(object)  # (settings, text, too_big)
+    ready = Signal(object)  # (settings, text, too_big, breakdown)
 
     def __init__(self, settings: tuple) -> None:
         super().__init__()
-        self.settings = settings
+        self.settings = settings  # (arch, size, batch, start, optimizer, photos)
 
     def work(self) -> None:
         from core.hardware import resolve_device, resolve_precision
-        from core.planning.memory import Stopped, available_bytes, describe, estimate
+        from core.planning.memory import Stopped, available_bytes
+        from core.planning.run_memory import breakdown, describe, plan
+        from core.utils.ram import available_ram
 
-        arch, size, batch, start, optimizer = self.settings
+        arch, size, batch, start, optimizer, photos = self.settings
         device = resolve_device("auto")
         precision = resolve_precision("auto", device)
         try:
-            est = estimate(arch, batch, size, precision, start, optimizer, should_stop=self.stop_event.is_set)
+            mem = plan(arch, batch, size, photos, precision, start, optimizer, device.type,
+                       should_stop=self.stop_event.is_set)
         except Stopped:
             return
-        est = est.on_device(device.type)
-        available, what = available_bytes("auto")
-        self.post("ready", (self.settings, *describe(est, available, what)))
+        gpu_free = available_bytes("auto")[0] if device.type == "cuda" else None
+        text, too_big = describe(mem, available_ram(), "RAM available" if device.type == "cpu" else "RAM", gpu_free,
+                                 detail=False)
+        self.post("ready", (self.settings, text, too_big, f"At its peak the run holds: {breakdown(mem)}"))
 
 
 class RunEstimator(QObject):
@@ -54,7 +59,7 @@ class RunEstimator(QObject):
         self.train_page, self.data_page, self.busy, self.loaded = train_page, data_page, busy, loaded
         self.job: EstimateJob | None = None
         self.memory_job: MemoryJob | None = None
-        self.memory: dict[tuple, tuple[str, bool]] = {}  # settings -> (text, too big)
+        self.memory: dict[tuple, tuple[str, bool, str]] = {}  # settings -> (text, too big, its parts)
         self.closed = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -79,9 +84,9 @@ class RunEstimator(QObject):
         self._show_memory()
 
     def _memory_settings(self) -> tuple:
-        t = self.train_page
+        t, index = self.train_page, self.data_page.index
         return t.arch(), t.imageSizeSpin.value(), t.batchSizeSpin.value(), t.startCombo.start(), \
-            t.optimizerCombo.currentText()
+            t.optimizerCombo.currentText(), len(index.samples) if index is not None else 0
 
     def _show_memory(self) -> None:
         """Append the peak-memory line to whatever the time line says; simulate it first if need be."""
@@ -89,8 +94,9 @@ class RunEstimator(QObject):
         label = self.train_page.estimateLabel
         base = label.text().split("\n")[0]
         if settings in self.memory:
-            text, too_big = self.memory[settings]
+            text, too_big, parts = self.memory[settings]
             label.setText(f"{base}\n{'⚠ ' if too_big else ''}{text}")
+            label.setToolTip(parts)
             if too_big:
                 label.setStyleSheet(WARNING_STYLE)
             return
@@ -112,8 +118,8 @@ class RunEstimator(QObject):
             self.schedule()
 
     def _memory_ready(self, result: tuple) -> None:
-        settings, text, too_big = result
-        self.memory[settings] = (text, too_big)
+        settings, text, too_big, parts = result
+        self.memory[settings] = (text, too_big, parts)
         self.schedule()
 
     def _update_time(self) -> None:
