@@ -76,7 +76,12 @@ def test_evaluate_matrix_gallery_and_grad_cam(window, qtbot, tmp_path, trained, 
         assert losses == sorted(losses, reverse=True)
     qtbot.mouseClick(page.topLossesButton, Qt.MouseButton.LeftButton)
     assert gallery.count() == 12 and gallery.photos[0].loss == max(p.loss for p in page.result.photos)
-    qtbot.waitUntil(lambda: all(not gallery.item(k).icon().isNull() for k in range(gallery.count())))
+    gallery.show()  # the gallery decodes thumbnails only for the photos it paints, off the GUI thread
+
+    def icon(k: int):
+        return gallery.model().index(k).data(Qt.ItemDataRole.DecorationRole)
+
+    qtbot.waitUntil(lambda: all(icon(k) is not None and not icon(k).isNull() for k in range(gallery.count())))
 
     with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS) as cam:
         gallery.setCurrentRow(0)

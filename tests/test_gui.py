@@ -17,6 +17,7 @@ from core.runs import layout, store
 from core.runs.meta import read_meta, write_meta
 from core.training import loop
 from gui.main_window import MainWindow
+from gui.pages.predict.rows import PROB_ROLE
 
 TRAIN_TIMEOUT_MS = 120_000
 
@@ -56,17 +57,19 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
         assert drop_files(window.dropZone, sorted(test_dir.iterdir())) == (True, True)
     assert ready.args == [3]
-    table = window.predictionsTable
-    assert table.rowCount() == 3
-    names = {table.item(r, 1).text() for r in range(3)}
+    rows = window.predictionsTable.model()
+    assert rows.rowCount() == 3
+    names = {rows.index(r, 1).data() for r in range(3)}
     assert names == {"1.jpg", "2.jpg", "3.jpg"}
     # each row shows what the model says of that photo, as catdog predict computes it
     reference = {p.path.name: p for p in predict_files(load_run(run_dir), sorted(test_dir.iterdir()))[0]}
     for r in range(3):
-        want = reference[table.item(r, 1).text()]
-        assert table.item(r, 2).text() == ["cat", "dog"][want.label]
-        assert table.item(r, 3).data(Qt.ItemDataRole.UserRole) == pytest.approx(want.confidence, abs=1e-6)
-        assert not table.item(r, 0).data(Qt.ItemDataRole.DecorationRole).isNull()
+        want = reference[rows.index(r, 1).data()]
+        assert rows.index(r, 2).data() == ["cat", "dog"][want.label]
+        assert rows.index(r, 3).data(PROB_ROLE) == pytest.approx(want.confidence, abs=1e-6)
+        rows.index(r, 0).data(Qt.ItemDataRole.DecorationRole)  # asks for the thumbnail, as painting the row does
+    thumb = lambda r: rows.index(r, 0).data(Qt.ItemDataRole.DecorationRole)  # noqa: E731
+    qtbot.waitUntil(lambda: all(thumb(r) is not None and not thumb(r).isNull() for r in range(3)))
 
     out = tmp_path / "submission.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV files (*.csv)"))
@@ -76,7 +79,8 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("proba"))
     assert "0." in dialog.preview.toPlainText().splitlines()[1]
     dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("competition"))
-    qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):  # written on a job: the dialog closes once it is
+        qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     expected, failures = predict_files(load_run(run_dir), collect_images([test_dir]))
     assert not failures

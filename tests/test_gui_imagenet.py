@@ -103,6 +103,6 @@ def test_a_closed_window_measures_nothing_more(window, qtbot, tmp_path, monkeypa
     window.dataPage.set_folder(str(write_flat(tmp_path / "d", 4, size=32)))
     window._quitting = True
     window.close()
-    window.estimator._memory_ready((("lenet", 32, 8, "scratch", "adamw"), "peak memory about 1 MB", False))
+    window.estimator._memory_ready((("lenet", 32, 8, "scratch", "adamw", 12), "peak memory about 1 MB", False, "parts"))
     qtbot.wait(2 * window.estimator.timer.interval())
     assert not window.estimator.timer.isActive() and started == []

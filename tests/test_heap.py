@@ -61,3 +61,45 @@ def test_does_nothing_without_glibc(monkeypatch, system):
         assert heap.keep_freed_memory() is False
     finally:
         heap.keep_freed_memory.cache_clear()
+
+
+ARENAS = r"""
+import ctypes, os, sys, tempfile, threading
+import numpy as np
+if sys.argv[1] == "tuned":
+    from core.utils.heap import keep_freed_memory
+    assert keep_freed_memory()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = (ctypes.c_char_p, ctypes.c_char_p)
+libc.fclose.argtypes = (ctypes.c_void_p,)
+libc.malloc_info.argtypes = (ctypes.c_int, ctypes.c_void_p)
+together = threading.Barrier(6)
+def work():
+    a = np.ones(8 << 20, np.uint8)  # every thread allocating at once, as decoding and job threads do
+    together.wait()
+    del a
+threads = [threading.Thread(target=work) for _ in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+path = tempfile.mktemp()
+f = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, f)
+libc.fclose(f)
+print(open(path).read().count("<heap nr="))
+os.unlink(path)
+"""
+
+
+def _arenas(mode: str) -> int:
+    out = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1])
+    return int(out.stdout.strip())
+
+
+def test_threads_share_two_arenas_so_their_kept_peaks_do_not_add_up():
+    if not GLIBC:  # no arenas to cap: the tuning says it did nothing
+        assert heap.keep_freed_memory() is False
+        return
+    assert _arenas("default") > 2  # glibc's default: an arena per thread (up to 8 per core), each keeping its peak
+    assert _arenas("tuned") <= 2

@@ -139,12 +139,13 @@ def test_window_trains_ten_classes_and_predicts_three(three, qtbot, tmp_path, mo
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
         window.predict_paths(photos)
     assert ready.args == [6]
-    table = window.predictionsTable
+    rows = window.predictionsTable.model()
     reference = {p.path.name: p for p in predict_files(load_run(run), photos)[0]}
     for r in range(6):
-        p = reference[table.item(r, 1).text()]
-        assert table.item(r, 2).text() == ["apple", "banana", "cherry"][p.label]
-        assert len(table.item(r, 3).toolTip().splitlines()) == 3  # P(...) of every class, most probable first
+        p = reference[rows.index(r, 1).data()]
+        assert rows.index(r, 2).data() == ["apple", "banana", "cherry"][p.label]
+        tip = rows.index(r, 3).data(Qt.ItemDataRole.ToolTipRole)
+        assert len(tip.splitlines()) == 3  # P(...) of every class, most probable first
     window.export_csv()
     dialog = window.export_dialog
     assert [dialog.positiveCombo.itemData(i) for i in range(dialog.positiveCombo.count())] == \

@@ -49,7 +49,8 @@ def test_export_dialog_cat_dog_words_and_bare_name_gets_csv(window, qtbot, tmp_p
     dialog = _open_export(window, qtbot)
     assert dialog.labelMeaning.text() == "1 = dogs, 0 = cats"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "submission"), ""))
-    qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):  # written on a job
+        qtbot.mouseClick(dialog.saveButton, Qt.MouseButton.LeftButton)
     assert (tmp_path / "submission.csv").read_text().startswith("id,label\n1,")
     assert not (tmp_path / "submission").exists()
     assert window.statusLine.text().startswith("Wrote 2 rows to") and window.statusLine.text().endswith(".csv")

@@ -12,7 +12,6 @@ own head module, so the run folder still holds one complete network.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +23,7 @@ import torch
 from torch.nn import functional as F
 
 from core.data.augment import cache_side, eval_batch, to_model_input
+from core.data.cache import decode_workers
 from core.data.decode import UnreadableImage, decode_square
 from core.data.feature_store import PHOTOS_PER_BATCH, FeatureStore, photo_key
 from core.hardware import autocast
@@ -95,7 +95,7 @@ def stream_features(model: torch.nn.Module, paths: Sequence[Path], *, image_size
         progress(done, n)
     model.eval()
     try:
-        with without_head(model), ThreadPoolExecutor(workers or os.cpu_count() or 1,
+        with without_head(model), ThreadPoolExecutor(workers or decode_workers(),
                                                      thread_name_prefix="catdog-decode") as pool:
             for chunk, decoded in _decoded_chunks(pool, paths, todo, side, overlap=device.type != "cpu"):
                 if should_stop and should_stop():

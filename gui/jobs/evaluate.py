@@ -9,29 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Signal
 
 from gui.jobs.base import Job
 
-#: gallery thumbnails are kept at this many pixels: sharp at 80 logical px on a 2x screen
-THUMB_PX = 160
 #: the Grad-CAM view's photo is decoded at this size (the model's own input is often only 128 px)
 CAM_PX = 640
-
-
-def _thumb(pixels: np.ndarray) -> bytes:
-    """A JPEG of at most THUMB_PX px (about 6 kB: 25,000 photos stay light in memory)."""
-    import io
-
-    from PIL import Image
-
-    im = Image.fromarray(pixels)
-    if im.width > THUMB_PX:
-        im = im.resize((THUMB_PX, THUMB_PX), Image.BILINEAR)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
 
 
 def same_model(lm, model_path: str) -> bool:
@@ -40,11 +23,12 @@ def same_model(lm, model_path: str) -> bool:
 
 
 class EvalJob(Job):
-    """Loads the model, finds the labelled photos, classifies them batch by batch."""
+    """Loads the model, finds the labelled photos, classifies them batch by batch.
+
+    It sends no thumbnails: the gallery decodes one only for the photos it paints (gui/widgets/thumbs.py)."""
 
     loaded = Signal(object)  # LoadedModel
     started = Signal(int, str)  # photos to evaluate, where they come from
-    batchReady = Signal(list, list)  # PhotoResults, thumbnails (JPEG bytes)
     progress = Signal(int, int)
     finishedWith = Signal(object, list)  # EvalResult, ignored [(path, reason)]
 
@@ -62,8 +46,7 @@ class EvalJob(Job):
         chosen = eval_set(self.model_path, lm.classes, self.data)
         self.post("started", len(chosen.samples), chosen.description)
         result = evaluate(lm, chosen.samples, batch_size=32, progress=lambda d, t: self.post("progress", d, t),
-                          should_stop=self.stop_event.is_set,
-                          on_batch=lambda photos, px: self.post("batchReady", photos, [_thumb(p) for p in px]))
+                          should_stop=self.stop_event.is_set)
         self.post("finishedWith", result, chosen.ignored)
 
 

@@ -1,12 +1,16 @@
-"""Classifying photos on a worker thread, with the thumbnails the Predict page's table shows."""
+"""Classifying photos on a worker thread: the folders are searched there too, then batch by batch.
+
+Rows carry no pixels: the table decodes a thumbnail only for the rows it paints (gui/widgets/thumbs.py),
+so 12,500 predictions hold their paths and probabilities, not 345 MB of thumbnails.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Signal
 
+from core.data.discover import collect_images
 from gui.jobs.base import Job
 from gui.jobs.evaluate import same_model
 
@@ -14,21 +18,16 @@ from gui.jobs.evaluate import same_model
 
 
 class PredictJob(Job):
-    """Loads a run and classifies files batch by batch, with thumbnails for the table."""
+    """Finds the photos in the dropped paths, loads a run and classifies them batch by batch."""
 
-    batchReady = Signal(list, list)  # predictions, thumbnails (uint8 HxWx3 arrays)
+    collected = Signal(list)  # the photo files found (none: nothing is classified)
+    batchReady = Signal(list)  # predictions
     progress = Signal(int, int)
     loaded = Signal(object)  # the LoadedModel
     finishedWith = Signal(list, list)  # all predictions, failures [(path, reason)]
 
-    THUMB = 96  # logical pixels of the largest thumbnail zoom (gui.pages.predict.table.MAX_THUMB)
-    # table rows per delivery: 32 rows with thumbnails took the GUI thread 40-50 ms on a busy laptop CPU,
-    # 8 fit the drain's 12 ms slice (gui.jobs.base.Job.DRAIN_BUDGET_S)
-    ROWS_PER_POST = 8
-
-    def __init__(self, model_path: str, paths: list[Path], model=None, screen_ratio: float = 1.0) -> None:
+    def __init__(self, model_path: str, paths: list[Path], model=None) -> None:
         super().__init__()
-        self.thumb_px = round(self.THUMB * screen_ratio)  # device pixels: sharp at 200% scaling
         self.model_path = model_path
         self.paths = paths
         self.model = model
@@ -36,16 +35,14 @@ class PredictJob(Job):
     def work(self) -> None:
         from core.inference.predict import load_run, predict_files
 
+        files = list(dict.fromkeys(collect_images(self.paths)))  # a folder of 12,500 photos: not on the GUI thread
+        self.post("collected", files)
+        if not files:
+            return
         lm = self.model if same_model(self.model, self.model_path) else load_run(self.model_path)
         self.post("loaded", lm)
-
-        def on_batch(preds, pixels: np.ndarray) -> None:
-            step = max(1, pixels.shape[1] // self.thumb_px)
-            thumbs = [np.ascontiguousarray(p[::step, ::step]) for p in pixels]
-            for i in range(0, len(preds), self.ROWS_PER_POST):  # the window adds them a slice per tick
-                self.post("batchReady", preds[i:i + self.ROWS_PER_POST], thumbs[i:i + self.ROWS_PER_POST])
-
-        preds, failures = predict_files(lm, self.paths, batch_size=32,
+        preds, failures = predict_files(lm, files, batch_size=32,
                                         progress=lambda d, t: self.post("progress", d, t),
-                                        should_stop=self.stop_event.is_set, on_batch=on_batch)
+                                        should_stop=self.stop_event.is_set,
+                                        on_batch=lambda batch, _pixels: self.post("batchReady", batch))
         self.post("finishedWith", preds, failures)

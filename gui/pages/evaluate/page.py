@@ -58,7 +58,6 @@ class EvaluatePage(QWidget):
         self.weights_dir = weights_dir
         self.job: EvalJob | None = None
         self.result = None
-        self.thumbs: dict = {}
         self._lm = None
         self._description = ""
         self.model_evaluated: str | None = None  # the model of self.result: Grad-CAM explains its photos with it
@@ -189,16 +188,14 @@ class EvaluatePage(QWidget):
                 self._error("No model", "Train a model first, or choose the ImageNet baseline.")
             return
         data = self.evalDataEdit.text().strip() or None
-        self.result, self.thumbs, self.model_evaluated = None, {}, model
-        self.galleryList.show_photos([], [], {})
+        self.result, self.model_evaluated = None, model
+        self.galleryList.show_photos([], [])
         self.camView.clear()
         self.results.clear("Loading the model…")
         self._set_busy(True)
         self.job = EvalJob(model, data, self._lm)
         self.job.loaded.connect(self._loaded)
         self.job.started.connect(self._started)
-        self.job.batchReady.connect(lambda photos, thumbs: self.thumbs.update(
-            (p.path, t) for p, t in zip(photos, thumbs)))
         self.job.progress.connect(lambda d, t: self.evalProgress.setValue(d))
         self.job.finishedWith.connect(self._finished)
         self.job.failed.connect(self._failed)
@@ -266,7 +263,7 @@ class EvaluatePage(QWidget):
         what = "correct" if true == predicted else "wrong"
         self.galleryLabel.setText(f"<b>{len(photos)}</b> {classes[true]} photo(s) predicted "
                                   f"<b>{classes[predicted]}</b> ({what}), the worst first")
-        self.galleryList.show_photos(photos, classes, self.thumbs)
+        self.galleryList.show_photos(photos, classes)
 
     def show_top_losses(self) -> None:
         if self.result is None:
@@ -274,7 +271,7 @@ class EvaluatePage(QWidget):
         photos = self.result.by_loss()[:TOP_LOSSES]
         self.galleryLabel.setText(top_losses_caption(photos, len(self.result.photos)))
         self.confusionMatrix.clearSelection()
-        self.galleryList.show_photos(photos, self.result.classes, self.thumbs)
+        self.galleryList.show_photos(photos, self.result.classes)
 
     def _caption(self, p) -> str:
         c = self.result.classes

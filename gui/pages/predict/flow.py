@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.data.discover import IMAGE_SUFFIXES, collect_images, is_image_name
-from core.errors import InputError
+from core.data.discover import IMAGE_SUFFIXES, is_image_name
 from gui.jobs.predict import PredictJob
 from gui.pages.predict.submission_dialog import ExportDialog
 
@@ -32,7 +31,10 @@ class PredictionFlow:
 
     # -- prediction ------------------------------------------------------------------
     def predict_paths(self, paths: list, show_page: bool = True) -> None:
-        """Classify the photos in ``paths``; they replace the table. What is refused leaves it as it is."""
+        """Classify the photos in ``paths``; they replace the table. What is refused leaves it as it is.
+
+        Folders are searched on the job's thread (12,500 files took 0.2-0.4 s, a frozen window): the table
+        is replaced only once photos are found (``_photos_found``)."""
         if self.predict_job is not None and self.predict_job.is_running():
             return self.show_error("Busy", "Photos are still being classified: wait, or press Cancel first.",
                                    "busy")
@@ -41,20 +43,17 @@ class PredictionFlow:
             return self.show_error("No model", "Train a model first (Train page), or put a run folder in "
                                    f"{self.weights_dir} and press Refresh.", "predict")
         refused = not_photos(paths)
-        try:
-            files = list(dict.fromkeys(collect_images([p for p in paths if Path(p) not in refused])))
-        except InputError as exc:
-            return self.show_error("Cannot classify", str(exc), "predict")
-        if not files:
-            why = refusal(refused) if refused else "No image files in what was dropped"
-            return self.show_error("No photos", f"{why}: nothing classified, the table is kept", "predict")
+        wanted = [p for p in paths if Path(p) not in refused]
+        if not wanted:
+            return self._no_photos(refused)
         self.statusLine.clear_error("predict", "export")
         if refused:
             self.statusLine.info(f"Skipped {refusal(refused)}")
         if show_page:
             self.tabs.setCurrentWidget(self.predictPage)
-        self.predictPage.set_busy(True, len(files), files, model)
-        job = PredictJob(model, files, self.loaded_model, screen_ratio=self.devicePixelRatioF())
+        self.predictPage.set_finding()
+        job = PredictJob(model, wanted, self.loaded_model)
+        job.collected.connect(lambda files: self._photos_found(files, model, refused))
         job.loaded.connect(self._model_loaded)
         job.batchReady.connect(self._prediction_batch)
         job.progress.connect(self._prediction_progress)
@@ -64,6 +63,17 @@ class PredictionFlow:
         self.predict_job = job
         job.start()
 
+    def _no_photos(self, refused: list[Path]) -> None:
+        why = refusal(refused) if refused else "No image files in what was dropped"
+        self.show_error("No photos", f"{why}: nothing classified, the table is kept", "predict")
+
+    def _photos_found(self, files: list[Path], model: str, refused: list[Path]) -> None:
+        """The job found the photos: they replace the table (none: the table is kept, and the job ends)."""
+        if files:
+            self.predictPage.set_busy(True, len(files), files, model)
+        else:
+            self._no_photos(refused)
+
     def reclassify(self, paths: list) -> None:
         """The Model box changed under the rows: the same photos, classified by the model it names now."""
         self.predict_paths(paths, show_page=False)
@@ -71,8 +81,8 @@ class PredictionFlow:
     def _model_loaded(self, lm) -> None:
         self.loaded_model = lm
 
-    def _prediction_batch(self, preds: list, thumbs: list) -> None:
-        self.predictPage.add_predictions(preds, thumbs, self.loaded_model.classes)
+    def _prediction_batch(self, preds: list) -> None:
+        self.predictPage.add_predictions(preds, self.loaded_model.classes)
 
     def _prediction_progress(self, done: int, total: int) -> None:
         self.predictPage.set_progress(done)
@@ -98,14 +108,13 @@ class PredictionFlow:
         self.predictPage.follow_model()  # the Model box changed while this job ran: its rows go again
 
     def export_csv(self) -> None:
-        preds = self.predictPage.predictions()
-        if not preds:
+        page = self.predictPage
+        if not page.predictions():
             return
         start = self.settings.value("exportDir", "")
-        page = self.predictPage
-        self.export_dialog = ExportDialog(preds, self, str(Path(start) / "submission.csv") if start else "",
-                                          classes=page.predictionsTable.classes, failures=page.failures,
-                                          cancelled=page.cancelled, inputs=page.inputs)
+        self.export_dialog = ExportDialog(page.predictionsTable.rows, self,
+                                          str(Path(start) / "submission.csv") if start else "",
+                                          failures=page.failures, cancelled=page.cancelled, inputs=page.inputs)
         self.export_dialog.accepted.connect(self._exported)
         self.export_dialog.open()
 

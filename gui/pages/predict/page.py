@@ -10,7 +10,6 @@ with it, so the table, Grad-CAM and the CSV never mix two models. A drop of phot
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -56,6 +55,7 @@ class PredictPage(QWidget):
         self.failures: list = []
         self.cancelled = False
         self._summarised = True  # False while a prediction runs and has not reported its summary
+        self._finding = False  # True while a drop is searched for photos (the table not yet replaced)
         self.busy = False
         self.rows_model: str | None = None  # the model that made the rows (None: no rows)
         self.modelCombo = QComboBox()
@@ -119,7 +119,7 @@ class PredictPage(QWidget):
         self.tableControls = TableControls(self.predictionsTable)
         layout.addWidget(self.tableControls)
         self.camView = CamView(lambda: self.rows_model, "predictCamView")  # the rows' model explains them
-        self.predictionsTable.itemSelectionChanged.connect(self._explain_selected)
+        self.predictionsTable.selectedChanged.connect(self._explain_selected)
         self.predictionsTable.rowsChanged.connect(self._selection_still_shown)
         split = QSplitter()
         split.addWidget(self.predictionsTable)
@@ -191,17 +191,16 @@ class PredictPage(QWidget):
         self.rowsModelLabel.setText(f"Predictions of: <b>{name}</b>")
 
     def _explain_selected(self) -> None:
-        """Grad-CAM of the photo in the selected row, looked up through the row (sort and filter proof)."""
-        rows = [r.row() for r in self.predictionsTable.selectionModel().selectedRows()]
-        p = self.predictionsTable.prediction_at(rows[0]) if rows else None
-        if p is None or self.predictionsTable.isRowHidden(rows[0]):
+        """Grad-CAM of the photo in the selected row, looked up through the model (sort and filter proof)."""
+        p = self.predictionsTable.selected_prediction()
+        if p is None:
             return self.camView.clear()  # nothing chosen: the boxes describe no photo
-        self.camView.show_photo(p.path)
+        if self.camView.cam is None or self.camView.cam.path != p.path:  # a sort moved the row, not the photo
+            self.camView.show_photo(p.path)
 
     def _selection_still_shown(self) -> None:
         """A filter hid the selected row, or the rows went: Grad-CAM no longer shows that photo."""
-        rows = [r.row() for r in self.predictionsTable.selectionModel().selectedRows()]
-        if not rows or self.predictionsTable.isRowHidden(rows[0]):
+        if self.predictionsTable.selected_prediction() is None:
             self.camView.clear()
 
     def model_path(self) -> str | None:
@@ -212,10 +211,11 @@ class PredictPage(QWidget):
         return self.predictionsTable.predictions
 
     def rows_shown(self) -> int:
-        return self.predictionsTable.rowCount()
+        """Rows in the table, whatever the filter shows."""
+        return len(self.predictions())
 
-    def add_predictions(self, preds: list, thumbs: list, classes: list[str]) -> None:
-        self.predictionsTable.add_predictions(preds, thumbs, classes)
+    def add_predictions(self, preds: list, classes: list[str]) -> None:
+        self.predictionsTable.add_predictions(preds, classes)
 
     def set_progress(self, done: int) -> None:
         self.predictProgress.setValue(done)
@@ -230,13 +230,25 @@ class PredictPage(QWidget):
             event.acceptProposedAction()
             self.predictRequested.emit(paths)
 
-    def set_busy(self, busy: bool, total: int = 0, files: list | None = None, model: str | None = None) -> None:
-        """Busy: a drop of ``total`` photos replaces the table, and ``model`` (default: the chosen one) owns
-        the rows to come."""
+    def set_finding(self) -> None:
+        """A drop is searched for photos (on the job's thread): busy, but the table stays until some are found."""
+        self._controls_busy(True)
+        self._finding = True
+        self.predictProgress.setRange(0, 0)  # a busy bar: how many photos is not known yet
+        self.predictProgress.setFormat("Finding photos…")
+        self._update_export()
+
+    def _controls_busy(self, busy: bool) -> None:
         self.busy = busy
         self.cancelButton.setEnabled(busy)
         self.dropZone.setEnabled(not busy)
         self.modelCombo.setEnabled(not busy)
+
+    def set_busy(self, busy: bool, total: int = 0, files: list | None = None, model: str | None = None) -> None:
+        """Busy: a drop of ``total`` photos replaces the table, and ``model`` (default: the chosen one) owns
+        the rows to come."""
+        self._controls_busy(busy)
+        finding, self._finding = self._finding, False
         if busy:
             self.clear_results()
             self.inputs, self.rows_model = list(files or []), model or self.model_path()
@@ -246,11 +258,12 @@ class PredictPage(QWidget):
             self.predictProgress.setValue(0)
             self.summaryLabel.setText(f"Classifying {total} photo(s)…")
             self._summarised = False
-        elif not self._summarised:  # the job failed before it finished: say so, not "Classifying"
-            self.cancelled = True  # rows of a failed prediction are incomplete, as a cancelled one's: no CSV of them
+        elif finding or not self._summarised:  # no photo found (the table is as it was), or the job failed
             self.predictProgress.setRange(0, 1)
             self.predictProgress.setValue(0)
             self.predictProgress.setFormat(self.IDLE_PROGRESS)
+        if not busy and not finding and not self._summarised:  # failed before it finished: not "Classifying"
+            self.cancelled = True  # rows of a failed prediction are incomplete, as a cancelled one's: no CSV of them
             done = len(self.predictions())
             self.summaryLabel.setText(f"The prediction failed after {done} photo(s) (see the message): classify "
                                       "them again to export." if done else
@@ -260,7 +273,7 @@ class PredictPage(QWidget):
     def _update_export(self) -> None:
         """Export CSV is on only when its dialog could save a file; its tooltip says why not."""
         blocker = "photos are still being classified" if self.busy else \
-            export_blocker(self.predictions(), self.failures, self.cancelled)
+            export_blocker(self.predictionsTable.rows, self.failures, self.cancelled)
         self.exportCsvButton.setEnabled(blocker is None)
         self.exportCsvButton.setToolTip(f"Cannot export: {blocker}" if blocker else
                                         "Write the submission CSV of the rows above")
@@ -270,8 +283,9 @@ class PredictPage(QWidget):
         self._summarised = True
         if cancelled:
             self.predictProgress.setFormat("%v / %m photos (cancelled)")
-        counts = Counter(classes[p.label] for p in preds)
-        text = f"{len(preds)} photo(s): " + ", ".join(f"{n} {c}" for c, n in sorted(counts.items()))
+        rows = self.predictionsTable.rows  # counted as the rows came, not again here
+        counts = sorted((c, n) for c, n in zip(rows.classes, rows.counts) if n)
+        text = f"{len(rows.predictions)} photo(s): " + ", ".join(f"{n} {c}" for c, n in counts)
         if failures:
             names = ", ".join(f"{Path(p).name} ({r})" for p, r in failures[:3])
             text += f" · skipped {len(failures)} unreadable: {names}{'…' if len(failures) > 3 else ''}"

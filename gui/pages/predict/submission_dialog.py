@@ -3,6 +3,8 @@
 The rules are core's (core/inference/submission.py), shared with ``catdog predict --csv``: the class named
 dog is 1 and cat is 0 (said in words here), any other class set needs the user to pick the
 class that is 1, all rows or no file, never onto an input photo, ``.csv`` added to a bare name.
+The rows are the Predict page's model (gui/pages/predict/rows.py): it checked each submission id as its
+row arrived, so neither the Export button nor the preview goes through 12,500 rows again; only Save does.
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ from core.inference.submission import (
     format_submission,
     label_words,
     positive_index,
-    submission_rows,
-    write_submission,
 )
+from gui.jobs.submission import WriteCsvJob
 
 FORMAT_HELP = {
     "competition": "id,label with label 0 or 1 (the 猫狗大战 submission)",
@@ -44,17 +45,16 @@ FORMAT_HELP = {
 PREVIEW_ROWS = 8
 
 
-def export_blocker(predictions: list, failures: list, cancelled: bool) -> str | None:
-    """Why the dialog could save no file of these rows, or None: the Export button and Save share this rule.
-    Which class is 1 is not a blocker: the dialog asks for it."""
-    if not predictions:
+def export_blocker(rows, failures: list, cancelled: bool) -> str | None:
+    """Why the dialog could save no file of ``rows`` (the page's model), or None: the Export button and Save
+    share this rule. Which class is 1 is not a blocker: the dialog asks for it."""
+    if not rows.predictions:
         return "no photos classified yet"
     try:
-        check_complete(len(predictions), failures, cancelled)
-        submission_rows(predictions, FORMATS[0], 0)  # every photo named like 123.jpg, no id twice
+        check_complete(len(rows.predictions), failures, cancelled)
     except InputError as exc:
         return str(exc)
-    return None
+    return rows.id_problem  # every photo named like 123.jpg, no id twice
 
 
 def with_csv_suffix(path: str) -> str:
@@ -63,19 +63,21 @@ def with_csv_suffix(path: str) -> str:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, predictions: list, parent=None, start_dir: str = "", *, classes: list[str],
-                 failures: list | None = None, cancelled: bool = False, inputs: list | None = None) -> None:
+    def __init__(self, rows, parent=None, start_dir: str = "", *, failures: list | None = None,
+                 cancelled: bool = False, inputs: list | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export submission CSV")
-        self.predictions = predictions
-        self.classes = list(classes)  # the model's: which one is 1 is decided by name, never by index
+        self.rows = rows
+        self.predictions = rows.predictions
+        self.classes = list(rows.classes)  # the model's: which one is 1 is decided by name, never by index
         self.failures = list(failures or [])
         self.cancelled = cancelled
-        self.inputs = [Path(p) for p in (inputs or [p.path for p in predictions])]
+        self.inputs = inputs or [p.path for p in self.predictions]  # as given: 12,500 Paths are not made again
         self.start_dir = start_dir
         self.written_path: str | None = None
         self.error: str | None = None
+        self.job: WriteCsvJob | None = None  # the file being written (off the GUI thread)
         self.formatCombo = QComboBox()
         self.formatCombo.setObjectName("formatCombo")
         for f in FORMATS:
@@ -111,7 +113,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.labelMeaning)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows of {len(predictions)}):"))
+        layout.addWidget(QLabel(f"Preview (first {PREVIEW_ROWS} rows of {len(self.predictions)}):"))
         layout.addWidget(self.preview)
         layout.addWidget(self.buttons)
         self.formatCombo.currentIndexChanged.connect(self._update_preview)
@@ -125,29 +127,28 @@ class ExportDialog(QDialog):
     def positive_class(self) -> str | None:
         return self.positiveCombo.currentData()
 
-    def _check(self) -> str:
-        """The CSV text, or InputError saying why it cannot be exported."""
-        blocker = export_blocker(self.predictions, self.failures, self.cancelled)
+    def _check(self) -> None:
+        """InputError saying why no CSV can be written of these rows (nothing formatted: Save formats once)."""
+        blocker = export_blocker(self.rows, self.failures, self.cancelled)
         if blocker:
             raise InputError(blocker)
         if self.positive_class() is None:
             positive_index(self.classes)  # raises, naming the classes
-        return format_submission(self.predictions, self.classes, self.fmt(), self.positive_class())
 
     def _update_preview(self) -> None:
         self.formatHelp.setText(FORMAT_HELP[self.fmt()])
         k = self.positiveCombo.currentIndex()
         self.labelMeaning.setText(label_words(self.classes, k) if k >= 0 else "")
         try:
-            text = self._check()
+            self._check()
+            first = self.rows.first_by_id(PREVIEW_ROWS)  # the CSV's first lines: its rows are sorted by id
+            text = format_submission(first, self.classes, self.fmt(), self.positive_class())
         except InputError as exc:
             self.preview.setPlainText(f"Cannot export: {exc}".replace("--positive-class NAME", "'Label 1 is'"))
             self.saveButton.setEnabled(False)
             return
-        lines = text.splitlines()
-        keep = PREVIEW_ROWS + (0 if self.fmt() == "noheader" else 1)
-        more = f"\n… {len(lines) - keep} more rows" if len(lines) > keep else ""
-        self.preview.setPlainText("\n".join(lines[:keep]) + more)
+        more = len(self.predictions) - PREVIEW_ROWS
+        self.preview.setPlainText("\n".join(text.splitlines()) + (f"\n… {more} more rows" if more > 0 else ""))
         self.saveButton.setEnabled(True)
 
     def _fail(self, message: str) -> None:
@@ -158,6 +159,9 @@ class ExportDialog(QDialog):
         box.open()  # non-blocking; the dialog stays open to choose another file
 
     def save(self) -> None:
+        """Check the file name here (a readable refusal at once), then write it on a job; close once written."""
+        if self.job is not None and self.job.is_running():
+            return
         chosen, _ = QFileDialog.getSaveFileName(self, "Save submission CSV", self.start_dir or "submission.csv",
                                                 "CSV files (*.csv)")
         if not chosen:
@@ -168,8 +172,25 @@ class ExportDialog(QDialog):
             if path != chosen and Path(path).exists():
                 raise InputError(f"{path} already exists: choose it by its full name to replace it")
             check_csv_target(path, self.inputs, flag="")
-            write_submission(path, self.predictions, self.classes, self.fmt(), self.positive_class())
         except InputError as exc:
             return self._fail(str(exc))
+        self.saveButton.setEnabled(False)
+        self.saveButton.setText("Saving…")
+        self.job = WriteCsvJob(path, self.predictions, self.classes, self.fmt(), self.positive_class())
+        self.job.written.connect(self._written)
+        self.job.failed.connect(self._fail)
+        self.job.done.connect(self._save_done)
+        self.job.start()
+
+    def _written(self, path: str) -> None:
         self.written_path = path
         self.accept()
+
+    def _save_done(self) -> None:
+        self.saveButton.setText("Save as…")
+        self.saveButton.setEnabled(self.written_path is None)
+
+    def done(self, code: int) -> None:
+        if self.job is not None and self.job.is_running() and self.written_path is None:
+            self.job.finish_now()  # Cancel or Esc while writing: the file is finished first, never cut in half
+        super().done(code)

@@ -1,11 +1,14 @@
-"""The predictions table: thumbnail, file name, predicted class and its probability as a bar."""
+"""The predictions table: thumbnail, file name, predicted class and its probability as a bar.
+
+A QTableView over the page's rows (gui/pages/predict/rows.py): it holds no copy of them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -13,24 +16,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QStyledItemDelegate,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QWidget,
 )
 
-from core.data.walk import natural_name_key
-from gui.widgets.images import pixmap_from_array
+from gui.pages.predict.rows import COLOR_ROLE, PROB_ROLE, PredictionRows, probs_text
 from gui.widgets.photo_viewer import PhotoViewer
-
-CLASS_COLORS = ["#e67e22", "#2980b9", "#27ae60", "#8e44ad", "#c0392b"]
+from gui.widgets.thumbs import Thumbnails
 
 
 class ProbabilityBar(QStyledItemDelegate):
-    """Paints the probability stored in UserRole as a filled bar with the percentage on it."""
+    """Paints the row's probability (PROB_ROLE) as a filled bar with the percentage on it."""
 
     def paint(self, painter: QPainter, option, index) -> None:
-        value = index.data(Qt.ItemDataRole.UserRole)
-        color = index.data(Qt.ItemDataRole.UserRole + 1) or "#2980b9"
+        value = index.data(PROB_ROLE)
+        color = index.data(COLOR_ROLE) or "#2980b9"
         if value is None:
             return super().paint(painter, option, index)
         painter.save()
@@ -45,55 +45,37 @@ class ProbabilityBar(QStyledItemDelegate):
         painter.restore()
 
 
-def probs_text(p, classes: list[str]) -> str:
-    """P(class) of the five most probable classes, most probable first (the tooltip and the large photo)."""
-    return "\n".join(f"P({classes[k]}) = {p.probs[k]:.3f}" for k in p.top(5))
-
-
-ROW_KEY = Qt.ItemDataRole.UserRole + 2  # on a row's photo item: its index in ``predictions``, whatever the sort
-UNCERTAIN_TOP = 0.6  # top probability at or under this: between 0.4 and 0.6 for two classes
 MIN_THUMB, DEFAULT_THUMB, MAX_THUMB = 40, 64, 96
 
 
-class SortItem(QTableWidgetItem):
-    """Sorts by ``sort_key``, a plain Python attribute: reading a tuple back through a Qt data role on
-    every comparison made sorting 1,760 rows ~3x slower, and the table re-sorts after every batch."""
-
-    sort_key = None
-
-    def __init__(self, text: str = "", sort_key=None) -> None:
-        super().__init__(text)
-        self.sort_key = sort_key
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        theirs = getattr(other, "sort_key", None)
-        if self.sort_key is None or theirs is None:
-            return super().__lt__(other)
-        return self.sort_key < theirs
-
-
-class PredictionsTable(QTableWidget):
+class PredictionsTable(QTableView):
     """Sortable by any column, filterable (all / one class / uncertain), thumbnails that zoom; a double
     click opens the photo large.
 
-    A row number is a place on screen, not a photo: after a sort it names another photo than
-    ``predictions[row]``. Every lookup from a row goes through ``prediction_at`` (the index kept on the row).
+    A row number is a place on screen, not a photo: every lookup from a row goes through the model
+    (``prediction_at``). Thumbnails are decoded only for the rows painted, off the GUI thread.
     """
 
-    rowsChanged = Signal()  # rows added, cleared or filtered: counts are read again from the rows
+    selectedChanged = Signal()  # the selected row changed (or went)
     THUMB = DEFAULT_THUMB
 
     def __init__(self, parent=None) -> None:
-        super().__init__(0, 4, parent)
+        super().__init__(parent)
         self.setObjectName("predictionsTable")
-        self.setHorizontalHeaderLabels(["Photo", "File", "Prediction", "Probability"])
+        self.thumbs = Thumbnails(MAX_THUMB, parent=self)  # made at the largest zoom, drawn smaller
+        self.rows = PredictionRows(self.thumbs, self)
+        self.rowsChanged = self.rows.rowsChanged
+        self.setModel(self.rows)
+        self.selectionModel().selectionChanged.connect(lambda *_: self.selectedChanged.emit())
         self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no row measured, ever
+        self.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.setWordWrap(False)
         h = self.horizontalHeader()
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)  # ResizeToContents rescans every row per batch
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)  # ResizeToContents would measure every row
         self.setColumnWidth(2, 110)
         h.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.setColumnWidth(3, 180)
@@ -103,11 +85,17 @@ class PredictionsTable(QTableWidget):
         self.setItemDelegateForColumn(3, ProbabilityBar(self))
         self.setToolTip("Click a column title to sort; double-click a photo to see it large")
         self.doubleClicked.connect(self.open_photo)
-        self.predictions: list = []
-        self.classes: list[str] = []
-        self.filter_kind = "all"
         self.viewer = None
         self.set_thumb_size(DEFAULT_THUMB)
+
+    @property
+    def predictions(self) -> list:
+        """Every row's prediction, in the order they arrived (the model's list)."""
+        return self.rows.predictions
+
+    @property
+    def classes(self) -> list[str]:
+        return self.rows.classes
 
     def set_thumb_size(self, px: int) -> None:
         """Zoom: thumbnails are made at the largest size and drawn smaller (QIcon scales them smoothly)."""
@@ -118,74 +106,34 @@ class PredictionsTable(QTableWidget):
         self.setColumnWidth(0, px + 12)
 
     def clear_rows(self) -> None:
-        self.setRowCount(0)
-        self.predictions = []
-        self.rowsChanged.emit()
+        self.rows.clear()
 
     def prediction_at(self, row: int):
         """The prediction shown in ``row`` now (after any sort or filter), or None."""
-        item = self.item(row, 0)
-        key = item.data(ROW_KEY) if item is not None else None
-        return self.predictions[key] if key is not None and 0 <= key < len(self.predictions) else None
+        return self.rows.prediction_at(row)
+
+    def selected_prediction(self):
+        """The prediction of the selected row, or None (nothing selected, or filtered out)."""
+        rows = self.selectionModel().selectedRows()
+        return self.rows.prediction_at(rows[0].row()) if rows else None
 
     def shown_rows(self) -> int:
-        """Rows on screen for the current filter: read from the rows themselves, never kept on the side."""
-        return sum(not self.isRowHidden(r) for r in range(self.rowCount()))
+        """Rows the filter lets through (the model's, never counted on the side)."""
+        return self.rows.rowCount()
 
-    def add_predictions(self, preds: list, thumbs: list, classes: list[str]) -> None:
-        self.classes = list(classes)
-        sorting = self.isSortingEnabled()
-        self.setSortingEnabled(False)  # rows inserted while sorted would land under the wrong row index
-        start, first = self.rowCount(), len(self.predictions)
-        self.predictions += preds
-        self.setRowCount(start + len(preds))
-        for i, (p, thumb) in enumerate(zip(preds, thumbs), start):
-            photo = SortItem(sort_key=natural_name_key(p.path.name))
-            photo.setData(Qt.ItemDataRole.DecorationRole, QIcon(pixmap_from_array(thumb, MAX_THUMB)))
-            photo.setData(Qt.ItemDataRole.UserRole, str(p.path))
-            photo.setData(ROW_KEY, first + i - start)
-            self.setItem(i, 0, photo)
-            name = SortItem(p.path.name, sort_key=photo.sort_key)
-            name.setToolTip(str(p.path))
-            self.setItem(i, 1, name)
-            cls = SortItem(classes[p.label], sort_key=(classes[p.label], -p.confidence))
-            cls.setToolTip(classes[p.label])  # a long class name is elided in the column
-            cls.setForeground(QColor(CLASS_COLORS[p.label % len(CLASS_COLORS)]))
-            font = cls.font()
-            font.setBold(True)
-            cls.setFont(font)
-            self.setItem(i, 2, cls)
-            prob = SortItem(sort_key=p.confidence)
-            prob.setData(Qt.ItemDataRole.UserRole, p.confidence)
-            prob.setData(Qt.ItemDataRole.UserRole + 1, CLASS_COLORS[p.label % len(CLASS_COLORS)])
-            prob.setToolTip(probs_text(p, classes))
-            self.setItem(i, 3, prob)
-            self.setRowHidden(i, not self._shown(p))
-        self.setSortingEnabled(sorting)
-        self.rowsChanged.emit()
+    def add_predictions(self, preds: list, classes: list[str]) -> None:
+        self.rows.add(preds, classes)
 
     # -- filter ---------------------------------------------------------------------
     def filter_choices(self) -> list[tuple[str, str]]:
         """(key, text) for the filter box: all, each class, uncertain."""
         names = self.classes or ["cat", "dog"]
-        band = "0.4-0.6" if len(names) == 2 else f"top probability under {UNCERTAIN_TOP:.0%}"
-        return [("all", "All photos")] + [(c, f"Only {c}") for c in names] + [("uncertain", f"Uncertain ({band})")]
+        return ([("all", "All photos")] + [(c, f"Only {c}") for c in names] +
+                [("uncertain", f"Uncertain ({self.rows.uncertain_band()})")])
 
     def set_filter(self, kind: str) -> int:
         """Show only the rows of ``kind``; returns how many are shown."""
-        self.filter_kind = kind
-        for row in range(self.rowCount()):
-            p = self.prediction_at(row)
-            self.setRowHidden(row, p is None or not self._shown(p))
-        self.rowsChanged.emit()
-        return self.shown_rows()
-
-    def _shown(self, p) -> bool:
-        if self.filter_kind == "all":
-            return True
-        if self.filter_kind == "uncertain":
-            return p.confidence <= UNCERTAIN_TOP
-        return self.classes[p.label] == self.filter_kind
+        return self.rows.set_filter(kind)
 
     # -- a photo large ------------------------------------------------------------------
     def open_photo(self, index) -> None:
@@ -244,5 +192,5 @@ class TableControls(QWidget):
         self._count()
 
     def _count(self) -> None:
-        total = self.table.rowCount()
+        total = len(self.table.predictions)
         self.shownLabel.setText(f"{self.table.shown_rows()} of {total} shown" if total else "")
