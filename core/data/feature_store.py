@@ -25,6 +25,9 @@ from core.utils.atomic import atomic_path, remove_stale_temp_files, write_text_a
 #: photos decoded and sent through the backbone together, each as is and mirrored: 16 views per batch run as
 #: fast as 64 on a 2-core CPU (Lite0: 183 vs 178 images/s) and hold a quarter of the memory (165 vs 664 MB)
 PHOTOS_PER_BATCH = 8
+#: photos decoded together by every core, then sent through in batches: on a CPU, decoding beside the
+#: network's threads made both wait for each other (three times slower on 2 cores)
+DECODE_CHUNK = 4 * PHOTOS_PER_BATCH
 #: the feature cache's size on disk, unless $CATDOG_FEATURE_CACHE_MB says otherwise (25,000 photos of
 #: EfficientNet-Lite0 take 256 MB)
 DEFAULT_CAP_MB = 2048

@@ -11,7 +11,8 @@ The peak is the sum of what is alive together at the run's worst moment:
 * the photos: their pixels when ``core.data.cache`` keeps them in RAM (by its own rule), none when they
   are on disk (the OS pages them in and out), or for a frozen start only the pooled features of every
   photo, as is and mirrored (25,000 x 2 x 1,280 floats = 256 MB for EfficientNet-Lite0): never pixels;
-* reading them: the decoding threads' working memory and the batches in flight.
+* reading them: the decoding threads' working memory and the batches in flight;
+* knowing them: every photo's path, label, place in the split and cache key as Python objects.
 
 scripts/scale_bench.py checks the sum against measured peaks at 2,500 and 25,000 photos.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from core.data.augment import cache_side
 from core.data.cache import IN_RAM, decode_workers, pixel_bytes, where_pixels_go
-from core.data.feature_store import PHOTOS_PER_BATCH
+from core.data.feature_store import DECODE_CHUNK
 from core.planning.memory import available_bytes, estimate
 from core.runs.layout import FROZEN, SCRATCH, Start
 from core.utils.formatting import format_bytes
@@ -33,6 +34,9 @@ from core.utils.ram import process_rss
 #: one decoding thread's working memory: a competition JPEG decoded in draft mode, converted and resized
 #: (Pillow's buffers and the thread's malloc arena), measured by scripts/scale_bench.py
 DECODE_THREAD_BYTES = 12 << 20
+#: Python objects per photo (its Path, label, split record entry, feature-cache key): the measured peak grew by
+#: this much per photo beyond its pixels or features between 2,500 and 25,000 photos
+PER_PHOTO_BYTES = 3 << 10
 #: the process before a model is built, where it cannot be measured (nothing loaded yet): CPU PyTorch,
 #: torchvision and timm imported on Linux
 RUNTIME_BYTES = 720 << 20
@@ -43,7 +47,7 @@ class RunMemory:
     process: int  # the Python process with its libraries, before the run
     model: int  # weights, gradients, optimizer state, one step's activations (on the training device)
     photos: int  # pixels in RAM or the frozen features, in RAM whatever the device
-    reading: int  # decoding threads and batches in flight
+    reading: int  # decoding threads, batches in flight and the photo list
     photos_what: str  # "features of 25,000 photos", "pixels of 1,760 photos in RAM", ...
     device_type: str = "cpu"
 
@@ -68,12 +72,13 @@ def plan(arch: str, batch_size: int, image_size: int, n_photos: int, precision: 
     if start == FROZEN:
         photos = n_photos * 2 * model.feature_dim * 4
         what = f"features of {n_photos:,} photos"
-        reading = threads + 2 * PHOTOS_PER_BATCH * pixel_bytes(1, side)  # this batch and the next, decoded
+        reading = threads + 2 * DECODE_CHUNK * pixel_bytes(1, side)  # a decoded chunk (and the next, on a GPU)
     else:
         where = where_pixels_go(n_photos, side, budget_bytes)
         photos = pixel_bytes(n_photos, side) if where == IN_RAM else 0
         what = f"pixels of {n_photos:,} photos {where}"
         reading = threads
+    reading += n_photos * PER_PHOTO_BYTES
     if process is None:
         process = process_rss() or RUNTIME_BYTES
     return RunMemory(process, model.peak_bytes, photos, reading, what, device_type)
@@ -85,7 +90,7 @@ def breakdown(mem: RunMemory) -> str:
     if mem.device_type == "cpu":
         parts.append(f"model {format_bytes(mem.model)}")
     parts.append(f"{mem.photos_what} {format_bytes(mem.photos)}" if mem.photos else mem.photos_what)
-    parts.append(f"decoding {format_bytes(mem.reading)}")
+    parts.append(f"reading the photos {format_bytes(mem.reading)}")
     return ", ".join(parts)
 
 

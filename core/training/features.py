@@ -25,7 +25,7 @@ from torch.nn import functional as F
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.cache import decode_workers
 from core.data.decode import UnreadableImage, decode_square
-from core.data.feature_store import PHOTOS_PER_BATCH, FeatureStore, photo_key
+from core.data.feature_store import DECODE_CHUNK, PHOTOS_PER_BATCH, FeatureStore, photo_key
 from core.hardware import autocast
 from core.models.heads import without_head
 from core.training.batches import seeded_generator
@@ -34,7 +34,6 @@ from core.utils.versions import model_libraries_tag
 
 ProgressFn = Callable[[int, int], None]
 SAVE_EVERY = 4096  # photos: what a killed run loses at most of its computed features
-DECODE_CHUNK = 4 * PHOTOS_PER_BATCH  # photos decoded together by every core, then sent through in batches
 
 
 @dataclass
@@ -131,8 +130,7 @@ def stream_features(model: torch.nn.Module, paths: Sequence[Path], *, image_size
 def _decoded_chunks(pool: ThreadPoolExecutor, paths: Sequence[Path], todo: list[int], side: int, overlap: bool
                     ) -> Iterator[tuple[list[int], list]]:
     """(photo positions, their pixels or why not) per chunk, decoded by every core at once. ``overlap`` (a GPU):
-    the next chunk decodes while the caller works. On a CPU the network's threads already use every core:
-    decoding beside them only made both wait for each other (three times slower on 2 cores)."""
+    the next chunk decodes while the caller works; on a CPU the network's threads already use every core."""
     chunks = [todo[s:s + DECODE_CHUNK] for s in range(0, len(todo), DECODE_CHUNK)]
 
     def submit(chunk: list[int]) -> list[Future]:
