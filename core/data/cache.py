@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.decode import UnreadableImage, decode_square
+from core.data.decode import UnreadableImage, decode_square, decode_workers
 from core.data.on_demand import DecodedOnDemand, Discard
 from core.utils.atomic import write_text_atomic
 from core.utils.formatting import format_bytes
@@ -51,10 +51,6 @@ def where_pixels_go(n: int, side: int, budget_bytes: int | None = None) -> str:
     """IN_RAM when the pixels fit the budget, else ON_DISK (ON_THE_FLY only when the disk then says no)."""
     budget = default_budget_bytes() if budget_bytes is None else budget_bytes
     return IN_RAM if pixel_bytes(n, side) <= budget else ON_DISK
-
-
-def decode_workers() -> int:
-    return min(8, os.cpu_count() or 1)
 
 
 def default_cache_dir() -> Path:

@@ -23,6 +23,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 WHITE = (255, 255, 255)
 
 
+def decode_workers() -> int:
+    """Threads that decode photos: every core (Pillow releases the GIL), at most 8."""
+    return min(8, os.cpu_count() or 1)
+
+
 class UnreadableImage(Exception):
     """This file cannot be used as a photo; the message says why."""
 

@@ -6,13 +6,12 @@ the (N, side, side, 3) uint8 array the rest of the code indexes.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from core.data.decode import UnreadableImage, decode_square
+from core.data.decode import UnreadableImage, decode_square, decode_workers
 
 
 class Discard:
@@ -27,7 +26,7 @@ class DecodedOnDemand:
         self.paths, self.side = list(paths), side
         self.shape = (len(self.paths), side, side, 3)
         self.dtype = np.dtype(np.uint8)
-        self._pool = ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 1),
+        self._pool = ThreadPoolExecutor(max_workers=workers or decode_workers(),
                                         thread_name_prefix="catdog-decode")
 
     def __len__(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ import numpy as np
 import torch
 
 from core.data.augment import cache_side, eval_batch
-from core.data.decode import UnreadableImage, decode_square
+from core.data.decode import UnreadableImage, decode_square, decode_workers
 from core.data.normalize import IMAGENET_MEAN, IMAGENET_STD
 from core.errors import InputError
 from core.hardware import resolve_device, resolve_precision, setup_backends
@@ -175,7 +174,7 @@ def predict_files(
         except UnreadableImage as exc:
             return str(exc)
 
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=decode_workers()) as pool:
         for start in range(0, len(paths), batch_size):
             if should_stop and should_stop():
                 break

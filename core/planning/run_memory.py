@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.data.augment import cache_side
-from core.data.cache import IN_RAM, decode_workers, pixel_bytes, where_pixels_go
+from core.data.cache import IN_RAM, pixel_bytes, where_pixels_go
+from core.data.decode import decode_workers
 from core.data.feature_store import DECODE_CHUNK
 from core.planning.memory import available_bytes, estimate
 from core.runs.layout import FROZEN, SCRATCH, Start
@@ -50,6 +51,7 @@ class RunMemory:
     reading: int  # decoding threads, batches in flight and the photo list
     photos_what: str  # "features of 25,000 photos", "pixels of 1,760 photos in RAM", ...
     device_type: str = "cpu"
+    process_what: str = "PyTorch"  # the window says "this window": it trains in its own process
 
     @property
     def ram(self) -> int:
@@ -64,7 +66,8 @@ class RunMemory:
 
 def plan(arch: str, batch_size: int, image_size: int, n_photos: int, precision: str = "fp32",
          start: Start = SCRATCH, optimizer: str = "adamw", device_type: str = "cpu", budget_bytes: int | None = None,
-         process: int | None = None, should_stop: Callable[[], bool] | None = None) -> RunMemory:
+         process: int | None = None, should_stop: Callable[[], bool] | None = None,
+         process_what: str = "PyTorch") -> RunMemory:
     """The run's peak, part by part (the model's part simulated once and cached; raises Stopped if told to)."""
     model = estimate(arch, batch_size, image_size, precision, start, optimizer, should_stop).on_device(device_type)
     side, workers = cache_side(image_size), decode_workers()
@@ -81,12 +84,12 @@ def plan(arch: str, batch_size: int, image_size: int, n_photos: int, precision: 
     reading += n_photos * PER_PHOTO_BYTES
     if process is None:
         process = process_rss() or RUNTIME_BYTES
-    return RunMemory(process, model.peak_bytes, photos, reading, what, device_type)
+    return RunMemory(process, model.peak_bytes, photos, reading, what, device_type, process_what)
 
 
 def breakdown(mem: RunMemory) -> str:
     """'PyTorch 720 MB, model 160 MB, features of 25,000 photos 250 MB, decoding 30 MB'."""
-    parts = [f"PyTorch {format_bytes(mem.process)}"]
+    parts = [f"{mem.process_what} {format_bytes(mem.process)}"]
     if mem.device_type == "cpu":
         parts.append(f"model {format_bytes(mem.model)}")
     parts.append(f"{mem.photos_what} {format_bytes(mem.photos)}" if mem.photos else mem.photos_what)

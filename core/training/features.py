@@ -23,8 +23,7 @@ import torch
 from torch.nn import functional as F
 
 from core.data.augment import cache_side, eval_batch, to_model_input
-from core.data.cache import decode_workers
-from core.data.decode import UnreadableImage, decode_square
+from core.data.decode import UnreadableImage, decode_square, decode_workers
 from core.data.feature_store import DECODE_CHUNK, PHOTOS_PER_BATCH, FeatureStore, photo_key
 from core.hardware import autocast
 from core.models.heads import without_head

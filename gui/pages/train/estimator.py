@@ -43,7 +43,7 @@ class MemoryJob(Job):
         precision = resolve_precision("auto", device)
         try:
             mem = plan(arch, batch, size, photos, precision, start, optimizer, device.type,
-                       should_stop=self.stop_event.is_set)
+                       should_stop=self.stop_event.is_set, process_what="this window (PyTorch loaded)")
         except Stopped:
             return
         gpu_free = available_bytes("auto")[0] if device.type == "cuda" else None
