@@ -40,8 +40,10 @@ def counting(model) -> dict:
 
 def test_features_are_computed_once_then_read_from_the_disk_cache(tmp_path):
     paths = sorted(write_flat(tmp_path / "d", 10).iterdir())
-    (tmp_path / "d" / "cat.99.jpg").write_bytes(b"not a jpeg")
-    paths.append(tmp_path / "d" / "cat.99.jpg")
+    good_bytes = paths[0].read_bytes()
+    bad = tmp_path / "d" / "cat.99.jpg"
+    bad.write_bytes(b"x" * len(good_bytes))  # unreadable now; fixed later with the same size and time
+    paths.append(bad)
     store, model = FeatureStore(tmp_path / "cache" / "mini"), small_net()
     calls, said = counting(model), []
     first = stream(model, paths, store, say=said.append)
@@ -52,16 +54,22 @@ def test_features_are_computed_once_then_read_from_the_disk_cache(tmp_path):
     assert not torch.equal(first.feats[0, 0], first.feats[0, 1])  # each photo as is and mirrored
 
     again = stream(model, paths, store, say=said.append)
-    assert calls["n"] == 3 and again.reused == 20  # no forward at all; the unreadable photo is remembered too
+    assert calls["n"] == 3 and again.reused == 20  # no forward at all; the unreadable photo is tried again
     assert torch.equal(again.feats, first.feats) and again.failures == first.failures
-    assert said == [f"Reusing the cached features of 21 of 21 photos ({store.folder})"]
+    assert said == [f"Reusing the cached features of 20 of 21 photos ({store.folder}); computing 1"]
+
+    stamp = bad.stat().st_mtime_ns  # what failed once (a permission, a drive) is never remembered as failing
+    bad.write_bytes(good_bytes)
+    os.utime(bad, ns=(stamp, stamp))
+    fixed = stream(model, paths, store)
+    assert calls["n"] == 4 and fixed.ok.all() and torch.equal(fixed.feats[20], first.feats[0])
 
     edited = paths[3]  # a photo changed on disk: computed again, alone
     os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 10**9))
     said.clear()
     third = stream(model, paths, store, say=said.append)
-    assert calls["n"] == 4 and said[0].endswith("; computing 1") and third.reused == 19
-    assert torch.equal(third.feats, first.feats)
+    assert calls["n"] == 5 and said[0].endswith(f"20 of 21 photos ({store.folder}); computing 1")
+    assert third.reused == 20 and torch.equal(third.feats[:20], first.feats[:20])
 
 
 def test_a_stopped_extraction_keeps_what_it_computed(tmp_path, monkeypatch):
@@ -81,16 +89,15 @@ def test_a_stopped_extraction_keeps_what_it_computed(tmp_path, monkeypatch):
 def test_the_cache_stays_under_its_cap_dropping_what_was_used_longest_ago(tmp_path):
     root = tmp_path / "features"
     a, b = FeatureStore(root / "a", cap=10_000), FeatureStore(root / "b", cap=10_000)
-    a.add(["k1"], np.ones((1, 2, 500), np.float32), {})  # 4 KB
+    a.add(["k1"], np.ones((1, 2, 500), np.float32))  # 4 KB
     old = next((root / "a").glob("*.npy"))
     os.utime(old, (1, 1))
-    b.add(["k2"], np.ones((1, 2, 500), np.float32), {})
-    b.add(["k3"], np.ones((1, 2, 500), np.float32), {})  # 12 KB in all: the oldest chunk goes
+    b.add(["k2"], np.ones((1, 2, 500), np.float32))
+    b.add(["k3"], np.ones((1, 2, 500), np.float32))  # 12 KB in all: the oldest chunk goes
     assert not old.exists() and not list((root / "a").glob("*.json"))
-    filled, _ = a.load(["k1"], lambda d: np.zeros((1, 2, d), np.float32))
-    assert filled == set()
+    assert a.load(["k1"], lambda d: np.zeros((1, 2, d), np.float32)) == set()
     out = np.zeros((2, 2, 500), np.float32)
-    filled, _ = b.load(["k3", "k2"], lambda d: out)
+    filled = b.load(["k3", "k2"], lambda d: out)
     assert filled == {0, 1} and out.min() == 1
 
 
@@ -134,3 +141,12 @@ def test_a_run_that_trains_the_network_says_where_its_pixels_go(tmp_path, monkey
     assert run("disk", cache_mb=0).startswith("Pixels on disk: 12 photos at 37 px take 48.1 KB, more than the 0 B")
     monkeypatch.setenv("CATDOG_CACHE_DIR", str(data / "cat.0.jpg"))  # a file: no cache folder can be made there
     assert run("fly", cache_mb=0).startswith("Pixels decoded on the fly by")
+
+
+def test_processes_on_one_machine_share_the_pixel_budget(monkeypatch):
+    """Each torchrun process measured the free RAM before any had decoded: together they could take N/2 of it."""
+    monkeypatch.setattr(pixel_cache, "available_ram", lambda: 8 << 30)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    assert pixel_cache.default_budget_bytes() == 4 << 30
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
+    assert pixel_cache.default_budget_bytes() == 1 << 30

@@ -170,9 +170,10 @@ def test_cancel_folder_prediction(window, qtbot, tmp_path):
     window.predictPage.refresh_models(select=str(Path(window.weights_dir) / "ok"))
     write_test_folder(tmp_path / "many", list(range(1, 401)), size=40)
     with qtbot.waitSignal(window.predictionsReady, timeout=60_000) as ready:
-        window.predict_paths([tmp_path / "many"])
-        qtbot.mouseClick(window.predictPage.cancelButton, Qt.MouseButton.LeftButton)
-    assert ready.args[0] < 400
+        window.predict_paths([tmp_path / "many"])  # cancelled once the first rows are in
+        window.predict_job.batchReady.connect(
+            lambda _: qtbot.mouseClick(window.predictPage.cancelButton, Qt.MouseButton.LeftButton))
+    assert 0 < ready.args[0] < 400
     assert "cancelled" in window.predictPage.summaryLabel.text()
     assert window.dropZone.isEnabled() and not window.predictPage.cancelButton.isEnabled()
 

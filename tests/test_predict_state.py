@@ -199,3 +199,32 @@ def test_a_retrained_run_is_loaded_again(tmp_path):
     assert same_model(lm, str(run))
     store.save_model(run, build_model("lenet", 2), {"arch": "lenet", "classes": "cat,dog"})
     assert not same_model(lm, str(run))
+
+
+def test_cancel_while_photos_are_being_found_keeps_the_table(window, qtbot, tmp_path, monkeypatch):
+    """Cancel pressed while a drop was still searched replaced the user's table with an empty, cancelled one."""
+    import threading
+
+    import gui.jobs.predict as predict_job
+
+    _use(window, "a")
+    write_test_folder(tmp_path / "t1", [1, 2, 3])
+    _predict(window, qtbot, [tmp_path / "t1"])
+    before = _names(window.predictionsTable)
+    searching, go_on = threading.Event(), threading.Event()
+
+    def slow_search(paths):
+        searching.set()
+        go_on.wait(30)
+        return collect_images(paths)
+
+    monkeypatch.setattr(predict_job, "collect_images", slow_search)
+    write_test_folder(tmp_path / "t2", [7, 8])
+    with qtbot.waitSignal(window.predictionsReady, timeout=TIMEOUT_MS):
+        window.predict_paths([tmp_path / "t2"])
+        assert searching.wait(10)
+        window.cancel_prediction()
+        go_on.set()
+    assert len(before) == 3 and _names(window.predictionsTable) == before
+    assert window.exportCsvButton.isEnabled() and "cancelled" not in window.predictPage.summaryLabel.text()
+    assert "the table is kept" in window.statusLine.text()

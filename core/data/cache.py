@@ -38,9 +38,14 @@ IN_RAM, ON_DISK, ON_THE_FLY = "in RAM", "on disk", "decoded on the fly"
 
 
 def default_budget_bytes() -> int:
-    """Half the RAM available now (a quarter of all RAM where the OS does not say)."""
+    """Half the RAM available now (a quarter of all RAM where the OS does not say), shared by the processes
+    torchrun starts on this machine: each measures it before any has decoded a photo."""
     available = available_ram()
-    return int(available * RAM_SHARE) if available is not None else total_ram() // 4
+    share = int(available * RAM_SHARE) if available is not None else total_ram() // 4
+    try:
+        return share // max(1, int(os.environ.get("LOCAL_WORLD_SIZE") or 1))
+    except ValueError:
+        return share
 
 
 def pixel_bytes(n: int, side: int) -> int:

@@ -4,7 +4,8 @@ A frozen backbone gives a photo the same features every time, so they are kept i
 folder, one sub-folder per backbone (architecture, image size, device kind, precision, library
 versions), in chunks written while a run computes them: a run stopped or killed keeps what it had
 computed. A photo is known by its path, size and modification time, so an edited or replaced photo
-is computed again. The folder stays under a size cap; the chunks used longest ago go first. Losing
+is computed again; an unreadable one is never remembered (what failed today, a permission or a drive,
+may work tomorrow). The folder stays under a size cap; the chunks used longest ago go first. Losing
 any of it only costs computing again, so a damaged chunk is skipped and a failed write is ignored.
 """
 
@@ -56,6 +57,7 @@ def photo_key(path: str | Path) -> str:
 class FeatureStore:
     """One backbone's folder of chunks: ``NAME.npy`` (rows, 2, D) float32 and ``NAME.json`` (its keys, written last)."""
 
+
     def __init__(self, folder: Path, cap: int | None = None) -> None:
         self.folder = Path(folder)
         self.cap = cap_bytes() if cap is None else cap
@@ -65,25 +67,21 @@ class FeatureStore:
         for index_file in self.folder.glob("*.json"):
             try:
                 index = json.loads(index_file.read_text(encoding="utf-8"))
-                if isinstance(index.get("keys"), list) and isinstance(index.get("failed", {}), dict):
+                if isinstance(index.get("keys"), list):
                     found.append((index_file.with_suffix(".npy"), index))
             except (OSError, ValueError, AttributeError):
                 continue
         return found
 
-    def load(self, keys: Sequence[str], make_out: Callable[[int], np.ndarray]) -> tuple[set[int], dict[int, str]]:
+    def load(self, keys: Sequence[str], make_out: Callable[[int], np.ndarray]) -> set[int]:
         """Copy the known features of ``keys`` into ``make_out(D)`` ((len(keys), 2, D), made once, when the first
-        chunk is found); returns (positions filled, {position: why that photo cannot be read})."""
+        chunk is found); returns the positions filled."""
         wanted: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             wanted.setdefault(key, []).append(i)
         out: np.ndarray | None = None
         filled: set[int] = set()
-        failed: dict[int, str] = {}
         for data_file, index in self._chunks():
-            for key, reason in index.get("failed", {}).items():
-                for i in wanted.get(key, ()):
-                    failed[i] = str(reason)
             rows, where = [], []
             for row, key in enumerate(index["keys"]):
                 for i in wanted.get(key, ()):
@@ -105,11 +103,11 @@ class FeatureStore:
             except (OSError, ValueError):
                 continue
             filled.update(where)
-        return filled, {i: r for i, r in failed.items() if i not in filled}
+        return filled
 
-    def add(self, keys: Sequence[str], feats: np.ndarray, failed: dict[str, str]) -> bool:
-        """Keep ``feats`` ((n, 2, D), one row per key) and the unreadable photos; False if the disk said no."""
-        if not len(keys) and not failed:
+    def add(self, keys: Sequence[str], feats: np.ndarray) -> bool:
+        """Keep ``feats`` ((n, 2, D), one row per key); False if the disk said no (the cache is a convenience)."""
+        if not len(keys):
             return True
         name = uuid.uuid4().hex[:16]
         try:
@@ -118,7 +116,7 @@ class FeatureStore:
             with atomic_path(self.folder / f"{name}.npy") as tmp:
                 with open(tmp, "wb") as f:
                     np.save(f, np.ascontiguousarray(feats, np.float32))
-            write_text_atomic(self.folder / f"{name}.json", json.dumps({"keys": list(keys), "failed": failed}))
+            write_text_atomic(self.folder / f"{name}.json", json.dumps({"keys": list(keys)}))
         except OSError:
             with contextlib.suppress(OSError):
                 (self.folder / f"{name}.npy").unlink(missing_ok=True)

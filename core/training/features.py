@@ -72,21 +72,18 @@ def stream_features(model: torch.nn.Module, paths: Sequence[Path], *, image_size
         holder.append(torch.zeros((n, 2, dim)))
         return holder[0].numpy()
 
-    found, failed = store.load(keys, make_out) if store is not None else (set(), {})
-    todo = [i for i in range(n) if i not in found and i not in failed]
-    if found or failed:
-        say(f"Reusing the cached features of {len(found) + len(failed):,} of {n:,} photos ({store.folder})"
+    found = store.load(keys, make_out) if store is not None else set()
+    todo = [i for i in range(n) if i not in found]
+    if found:
+        say(f"Reusing the cached features of {len(found):,} of {n:,} photos ({store.folder})"
             + (f"; computing {len(todo):,}" if todo else ""))
+    failed: dict[int, str] = {}  # never cached: a photo unreadable today (permissions, a USB drive) may be fine later
     unsaved: list[int] = []
-    unsaved_failed: dict[int, str] = {}
 
     def save() -> None:
-        if store is not None and holder and (unsaved or unsaved_failed):
-            store.add([keys[i] for i in unsaved], holder[0][np.array(unsaved, np.int64)].numpy() if unsaved
-                      else np.zeros((0, 2, holder[0].shape[2]), np.float32),
-                      {keys[i]: r for i, r in unsaved_failed.items()})
+        if store is not None and unsaved:
+            store.add([keys[i] for i in unsaved], holder[0][np.array(unsaved, np.int64)].numpy())
         unsaved.clear()
-        unsaved_failed.clear()
 
     done = n - len(todo)
     if progress:
@@ -98,9 +95,7 @@ def stream_features(model: torch.nn.Module, paths: Sequence[Path], *, image_size
             for chunk, decoded in _decoded_chunks(pool, paths, todo, side, overlap=device.type != "cpu"):
                 if should_stop and should_stop():
                     raise InterruptedError("stopped while computing features")
-                for i, d in zip(chunk, decoded):
-                    if isinstance(d, str):
-                        failed[i] = unsaved_failed[i] = d
+                failed.update((i, d) for i, d in zip(chunk, decoded) if isinstance(d, str))
                 good = [(i, d) for i, d in zip(chunk, decoded) if not isinstance(d, str)]
                 for start in range(0, len(good), PHOTOS_PER_BATCH):
                     batch = good[start:start + PHOTOS_PER_BATCH]
@@ -114,7 +109,7 @@ def stream_features(model: torch.nn.Module, paths: Sequence[Path], *, image_size
                     holder[0][idx, 0], holder[0][idx, 1] = out[:len(batch)], out[len(batch):]
                     unsaved.extend(i for i, _ in batch)
                 done += len(chunk)
-                if len(unsaved) + len(unsaved_failed) >= SAVE_EVERY:
+                if len(unsaved) >= SAVE_EVERY:
                     save()
                 if progress:
                     progress(done, n)

@@ -31,11 +31,15 @@ class PredictJob(Job):
         self.model_path = model_path
         self.paths = paths
         self.model = model
+        self.cancelled_while_finding = False  # stopped before any photo was classified: the table stays
 
     def work(self) -> None:
         from core.inference.predict import load_run, predict_files
 
         files = list(dict.fromkeys(collect_images(self.paths)))  # a folder of 12,500 photos: not on the GUI thread
+        if self.stop_event.is_set():  # cancelled while finding them: the table the user had stays
+            self.cancelled_while_finding = True
+            return
         self.post("collected", files)
         if not files:
             return

@@ -68,7 +68,9 @@ class PredictionFlow:
         self.show_error("No photos", f"{why}: nothing classified, the table is kept", "predict")
 
     def _photos_found(self, files: list[Path], model: str, refused: list[Path]) -> None:
-        """The job found the photos: they replace the table (none: the table is kept, and the job ends)."""
+        """The job found the photos: they replace the table (none, or cancelled meanwhile: the table is kept)."""
+        if self.predict_job is not None and self.predict_job.stop_event.is_set():
+            return
         if files:
             self.predictPage.set_busy(True, len(files), files, model)
         else:
@@ -102,6 +104,8 @@ class PredictionFlow:
         job, self.predict_job = self.predict_job, None
         if job is not None:
             job.wait()
+            if job.cancelled_while_finding:
+                self.statusLine.info("Cancelled before any photo was classified: the table is kept")
         self.predictPage.set_busy(False)  # Export is enabled if there is something to export
         self.statusLine.clear_error("busy")  # no longer busy: that message is out of date
         self.predictionsReady.emit(self.predictPage.rows_shown())
