@@ -118,21 +118,33 @@ def describe(mem: RunMemory, available: int | None, what: str = "RAM available",
     return text, too_big
 
 
-def for_config(cfg, n_photos: int) -> tuple[str, bool]:
-    """The line for a validated TrainConfig on its device, and whether it will not fit."""
-    import timm  # noqa: F401 - the process as it trains: every model library loaded before it is measured
-    import torchvision  # noqa: F401
-
+def on_this_computer(arch: str, batch_size: int, image_size: int, n_photos: int, start: Start = SCRATCH,
+                     optimizer: str = "adamw", device: str = "auto", precision: str = "auto",
+                     budget_bytes: int | None = None, should_stop: Callable[[], bool] | None = None,
+                     process_what: str = "PyTorch", detail: bool = True) -> tuple[RunMemory, str, bool]:
+    """(the run's parts, its line, too big) on the device it would train on: one rule for the CLI's line and the
+    Train page's (``detail=False``: the parts left out of the line)."""
     from core.hardware import resolve_device, resolve_precision
     from core.utils.ram import available_ram
 
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
-    budget = None if cfg.cache_mb is None else cfg.cache_mb << 20
-    mem = plan(cfg.arch, cfg.batch_size, cfg.image_size, n_photos, precision, cfg.start, cfg.optimizer, device.type,
-               budget)
-    gpu_free = available_bytes(cfg.device)[0] if device.type == "cuda" else None
-    return describe(mem, available_ram(), "RAM available" if device.type == "cpu" else "RAM", gpu_free)
+    dev = resolve_device(device)
+    mem = plan(arch, batch_size, image_size, n_photos, resolve_precision(precision, dev), start, optimizer, dev.type,
+               budget_bytes, should_stop=should_stop, process_what=process_what)
+    gpu_free = available_bytes(device)[0] if dev.type == "cuda" else None
+    text, too_big = describe(mem, available_ram(), "RAM available" if dev.type == "cpu" else "RAM", gpu_free,
+                             detail)
+    return mem, text, too_big
+
+
+def for_config(cfg, n_photos: int) -> tuple[str, bool]:
+    """The line for a validated TrainConfig, its parts included, and whether it will not fit."""
+    import timm  # noqa: F401 - the process as it trains: every model library loaded before it is measured
+    import torchvision  # noqa: F401
+
+    _, text, too_big = on_this_computer(cfg.arch, cfg.batch_size, cfg.image_size, n_photos, cfg.start,
+                                        cfg.optimizer, cfg.device, cfg.precision,
+                                        None if cfg.cache_mb is None else cfg.cache_mb << 20)
+    return text, too_big
 
 
 def print_estimate(cfg, n_photos: int, out=None) -> None:

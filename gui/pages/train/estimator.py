@@ -33,22 +33,16 @@ class MemoryJob(Job):
         self.settings = settings  # (arch, size, batch, start, optimizer, photos)
 
     def work(self) -> None:
-        from core.hardware import resolve_device, resolve_precision
-        from core.planning.memory import Stopped, available_bytes
-        from core.planning.run_memory import breakdown, describe, plan
-        from core.utils.ram import available_ram
+        from core.planning.memory import Stopped
+        from core.planning.run_memory import breakdown, on_this_computer
 
         arch, size, batch, start, optimizer, photos = self.settings
-        device = resolve_device("auto")
-        precision = resolve_precision("auto", device)
         try:
-            mem = plan(arch, batch, size, photos, precision, start, optimizer, device.type,
-                       should_stop=self.stop_event.is_set, process_what="this window (PyTorch loaded)")
+            mem, text, too_big = on_this_computer(arch, batch, size, photos, start, optimizer,
+                                                  should_stop=self.stop_event.is_set,
+                                                  process_what="this window (PyTorch loaded)", detail=False)
         except Stopped:
             return
-        gpu_free = available_bytes("auto")[0] if device.type == "cuda" else None
-        text, too_big = describe(mem, available_ram(), "RAM available" if device.type == "cpu" else "RAM", gpu_free,
-                                 detail=False)
         self.post("ready", (self.settings, text, too_big, f"At its peak the run holds: {breakdown(mem)}"))
 
 
