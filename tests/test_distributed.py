@@ -107,8 +107,13 @@ def test_two_processes_write_one_ordinary_run(two_process_run, tmp_path):
     probs = torch.tensor([p.probs for p in preds])
     best = metrics(run_dir)[meta["best_epoch"] - 1]
     assert float((probs.argmax(1) == labels).float().mean()) == pytest.approx(meta["best_val_acc"])
+    cal = meta["calibration"]  # fitted on the validation logits of both processes, every photo once
+    assert cal["val_photos"] == len(val) and cal["val_log_loss_before"] == pytest.approx(best["val_loss"], rel=1e-4)
     nll = float(torch.nn.functional.nll_loss(probs.clamp_min(1e-12).log(), labels))
-    assert nll == pytest.approx(best["val_loss"], rel=1e-3, abs=1e-4)
+    assert nll == pytest.approx(cal["val_log_loss_after"], rel=1e-3, abs=1e-4)  # predict applies the temperature
+    raw = probs ** cal["temperature"]  # softmax(z / T) ** T is proportional to softmax(z): the uncalibrated model
+    raw = raw / raw.sum(1, keepdim=True)
+    assert float(torch.nn.functional.nll_loss(raw.log(), labels)) == pytest.approx(best["val_loss"], rel=1e-3, abs=1e-4)
 
     # one process with the same global batch (8) learns as well
     cfg = TrainConfig(data=str(data), arch="lenet", image_size=32, batch_size=8, lr=3e-3, precision="fp32",

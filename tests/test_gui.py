@@ -51,6 +51,8 @@ def test_whole_flow_train_drop_export(window, qtbot, tmp_path, monkeypatch):
     assert window.dataPage.skippedTable.rowCount() == 1
     assert window.dataPage.skippedTable.item(0, 0).text() == "cat.500.jpg"
     assert window.modelCombo.currentData() == str(run_dir)  # the run just trained is selected
+    cal = read_meta(run_dir)["calibration"]  # the log says how sure the probabilities shown from now on are
+    assert f"Calibrated: temperature {cal['temperature']:.3f}" in window.trainPage.log.toPlainText()
 
     test_dir = tmp_path / "test"
     write_test_folder(test_dir, [3, 1, 2])

@@ -120,7 +120,9 @@ def test_frozen_run_trains_the_head_on_cached_features_and_reloads_identically(t
     best = meta["metrics"][meta["best_epoch"] - 1]
     assert np.mean(probs.argmax(1) == truth) == pytest.approx(best["val_acc"], abs=1e-9)
     loss = -np.mean(np.log(probs[np.arange(len(truth)), truth]))
-    assert loss == pytest.approx(best["val_loss"], abs=1e-4)  # the reloaded net is the one validated
+    cal = meta["calibration"]  # predict applies the temperature fitted on these validation photos
+    assert loss == pytest.approx(cal["val_log_loss_after"], abs=1e-4)  # the reloaded net is the one validated
+    assert cal["val_log_loss_before"] == pytest.approx(best["val_loss"], abs=1e-6)
     # its epochs trained a head on features: not the training speed a time estimate needs
     assert estimate.cached_rates("efficientnet_lite0", 64, 8, train=True, precision="fp32") is None
 

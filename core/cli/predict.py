@@ -15,8 +15,10 @@ TOP_DEFAULT = 5  # `predict` prints every class's probability up to this many cl
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from core.cli.models import models_then_photos
     from core.data.discover import collect_images
-    from core.inference.predict import load_run, predict_files
+    from core.inference.ensemble import load_model
+    from core.inference.predict import predict_files
     from core.inference.submission import (
         check_complete,
         check_csv_target,
@@ -31,14 +33,17 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     for flag, value in (("--positive-class", args.positive_class), ("--force", args.force or None)):
         if value is not None and args.csv is None:
             raise InputError(f"{flag}: only used with --csv FILE")
-    lm = load_run(args.model, args.device)
-    paths = collect_images(args.images)
+    models, images = models_then_photos([args.model, *args.images])
+    lm = load_model(models, args.device)
+    if len(lm.members) > 1:
+        print(lm.describe(), file=sys.stderr)
+    paths = collect_images(images)
     if not paths:
-        raise InputError(f"no images found in {' '.join(args.images)}")
+        raise InputError(f"no images found in {' '.join(images)}")
     positive = None
     if args.csv:  # fail before the slow part: the target, the ids and the label 1 must all be right
-        run_files = [p for p in Path(lm.run_dir).iterdir() if p.is_file()] if Path(lm.run_dir).is_dir() else []
-        check_csv_target(args.csv, paths + run_files, args.force)  # never onto a photo or the model itself
+        run_files = [p for m in lm.members if Path(m.run_dir).is_dir() for p in Path(m.run_dir).iterdir() if p.is_file()]
+        check_csv_target(args.csv, paths + run_files, args.force)  # never onto a photo or a model's own files
         for p in paths:
             submission_id(p)
         positive = positive_index(lm.classes, args.positive_class)
@@ -60,15 +65,18 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     for path, reason in failures:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.csv:
-        n = write_submission(args.csv, preds, classes, args.format, classes[positive])
+        n = write_submission(args.csv, preds, classes, args.format, classes[positive], lm.proba_bound)
         print(f"wrote {n} rows to {args.csv} ({args.format} format, {label_words(classes, positive)})")
+        if args.format == "proba":
+            print(lm.proba_bound.describe())
     return 0
 
 
 def add_predict_parser(sub) -> None:
     p = sub.add_parser("predict", help="classify photos; optionally write the submission CSV")
-    p.add_argument("model", metavar="MODEL", help="run folder or its model.safetensors")
-    p.add_argument("images", nargs="+", metavar="IMAGE_OR_DIR")
+    p.add_argument("model", metavar="MODEL", help="run folder, its model.safetensors, or imagenet:ARCH; several "
+                                                  "runs one after the other: an ensemble (probabilities averaged)")
+    p.add_argument("images", nargs="+", metavar="IMAGE_OR_DIR", help="photos or folders (after any further runs)")
     p.add_argument("--csv", metavar="FILE", help="write the submission CSV here")
     p.add_argument("--format", choices=("competition", "noheader", "proba"), default="competition")
     p.add_argument("--tta", action="store_true", help="average with the mirrored image")

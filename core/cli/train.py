@@ -65,6 +65,10 @@ class ConsoleReporter:
             else:
                 acc = f"{e.best_val_acc:.2%}" if e.best_val_acc is not None else "n/a"
                 self._line(f"done: {e.run_dir}  best validation accuracy {acc} (epoch {e.best_epoch})")
+                if e.calibration:
+                    from core.calibration.temperature import describe
+
+                    self._line(describe(e.calibration))
         # ev.Failed is not printed: the command line reports the exception itself, once.
 
 

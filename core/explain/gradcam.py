@@ -25,7 +25,8 @@ class CamResult:
     stage: str  # the stage's short name
 
 
-def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None, precision: str = "fp32") -> CamResult:
+def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None, precision: str = "fp32",
+             temperature: float = 1.0) -> CamResult:
     """Grad-CAM maps of every class for a normalised float batch ``x`` (B, 3, H, W).
 
     ``precision`` "bf16"/"fp16" runs the forward pass under autocast, as prediction does (faster on
@@ -59,5 +60,5 @@ def grad_cam(model: torch.nn.Module, x: torch.Tensor, stage: str | None = None, 
         handle.remove()
     cams = F.interpolate(cams, size=x.shape[-2:], mode="bilinear", align_corners=False)
     peak = cams.flatten(2).amax(2).clamp_min(1e-12)[..., None, None]
-    return CamResult(torch.softmax(logits.detach(), 1).cpu().numpy(), (cams / peak).cpu().numpy(),
+    return CamResult(torch.softmax(logits.detach() / temperature, 1).cpu().numpy(), (cams / peak).cpu().numpy(),
                      short_name(name, model))

@@ -37,7 +37,7 @@ def model_input(lm, pixels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
 
 def explain_pixels(lm, paths: Sequence[Path], pixels: np.ndarray, stage: str | None = None) -> list[PhotoCam]:
     crops, x = model_input(lm, pixels)
-    r = grad_cam(lm.model, x, stage, lm.precision)
+    r = grad_cam(lm.model, x, stage, lm.precision, lm.temperature)  # probabilities as predict gives them
     rgb = crops.permute(0, 2, 3, 1).numpy()
     return [PhotoCam(Path(p), rgb[i], r.probs[i], r.maps[i], r.stage) for i, p in enumerate(paths)]
 

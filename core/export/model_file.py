@@ -2,7 +2,7 @@
 
 The exported network takes what ``catdog predict`` feeds its model (float32 NCHW RGB at the
 run's image size, scaled to [0, 1] and normalised with the run's mean and std) and returns
-class probabilities (softmax included), batch size free. The preprocessing (resize, centre
+calibrated class probabilities (the run's temperature and softmax included), batch size free. The preprocessing (resize, centre
 crop, mean, std, class names) goes into the ONNX metadata or the TorchScript file's extra
 files, and into a JSON file beside it, so another program can reproduce the app's numbers.
 
@@ -94,14 +94,16 @@ def fix_adaptive_pools(model: nn.Module, example: torch.Tensor) -> int:
 
 
 class WithSoftmax(nn.Module):
-    """The run's network followed by softmax: the exported file returns probabilities."""
+    """The run's network, its logits divided by its temperature, then softmax: the file returns what
+    ``catdog predict`` returns (calibrated probabilities)."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, temperature: float = 1.0) -> None:
         super().__init__()
         self.model = model
+        self.temperature = float(temperature)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.model(image).float(), dim=1)
+        return torch.softmax(self.model(image).float() / self.temperature, dim=1)
 
 
 def preprocessing(lm) -> dict:
@@ -115,7 +117,9 @@ def preprocessing(lm) -> dict:
         "std": list(lm.std),
         "input": {"name": INPUT_NAME, "layout": "NCHW", "dtype": "float32", "channels": "RGB",
                   "shape": ["batch", 3, lm.image_size, lm.image_size]},
-        "output": {"name": OUTPUT_NAME, "meaning": "class probabilities (softmax applied), in the order of classes"},
+        "output": {"name": OUTPUT_NAME, "meaning": "calibrated class probabilities (softmax of the logits divided by "
+                                                   "temperature), in the order of classes"},
+        "temperature": lm.temperature,
         "steps": [
             "open the photo, apply its EXIF rotation, convert to RGB (transparent pixels over white)",
             ("resize the whole photo to resize x resize pixels (bilinear; JPEGs may first be decoded at a reduced "
@@ -161,11 +165,11 @@ def _is_export(path: Path) -> bool:
 
 
 def exportable(lm) -> tuple[nn.Module, torch.Tensor]:
-    """A float32 CPU copy of the run's network with softmax, ready to trace, and an example input."""
+    """A float32 CPU copy of the run's network with its temperature and softmax, ready to trace, and an example input."""
     model = lm.model.to("cpu", memory_format=torch.contiguous_format).float().eval()
     example = torch.zeros(1, 3, lm.image_size, lm.image_size)
     fix_adaptive_pools(model, example)
-    return WithSoftmax(model).eval(), example
+    return WithSoftmax(model, lm.temperature).eval(), example
 
 
 def _onnx_bytes(module: nn.Module, example: torch.Tensor, pre: dict) -> bytes:

@@ -112,12 +112,26 @@ def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
     return EvalSet(samples, f"{len(samples)} validation photos of {run_dir.name} (never trained on) in {root}", gone)
 
 
-def eval_set(model_path: str, model_classes: list[str], data: str | None = None) -> EvalSet:
-    """``data`` when given, else the run's own validation photos."""
+def eval_set(model: str | list[str], model_classes: list[str], data: str | None = None) -> EvalSet:
+    """``data`` when given, else the run's own validation photos (an ensemble: those none of its runs trained on)."""
     if data is not None and str(data).strip():
         return labelled_folder(data, model_classes)
-    from core.runs.layout import IMAGENET_PREFIX
+    from core.runs.layout import IMAGENET_PREFIX, model_refs
 
-    if str(model_path).startswith(IMAGENET_PREFIX):
-        raise InputError(f"{model_path} was never trained, so it has no validation photos: choose a labelled folder")
-    return run_validation(layout.run_dir_of(model_path), model_classes)
+    refs = model_refs(model) if isinstance(model, str) else [str(m) for m in model]
+    for ref in refs:
+        if ref.startswith(IMAGENET_PREFIX):
+            raise InputError(f"{ref} was never trained, so it has no validation photos: choose a labelled folder")
+    sets = [run_validation(layout.run_dir_of(ref), model_classes) for ref in refs]
+    return sets[0] if len(sets) == 1 else _common_validation(sets)
+
+
+def _common_validation(sets: list[EvalSet]) -> EvalSet:
+    """The validation photos of every member: photos no run of the ensemble trained on."""
+    common = set.intersection(*({p.resolve() for p, _ in s.samples} for s in sets))
+    if not common:
+        raise InputError(f"no photo is in the validation split of all {len(sets)} runs (each trained on the others' "
+                         "validation photos): choose a labelled folder to evaluate the ensemble on")
+    samples = [(p, t) for p, t in sets[0].samples if p.resolve() in common]
+    ignored = list(dict.fromkeys(x for s in sets for x in s.ignored))
+    return EvalSet(samples, f"{len(samples)} validation photos of all {len(sets)} runs (never trained on)", ignored)

@@ -61,6 +61,36 @@ class LoadedModel:
     def std(self) -> tuple[float, ...]:
         return tuple(float(v) for v in (self.meta.get("normalization") or {}).get("std", IMAGENET_STD))
 
+    @property
+    def calibration(self) -> dict | None:
+        """meta.json's ``calibration`` (checked on load), None for a run trained before calibration."""
+        return self.meta.get("calibration")
+
+    @property
+    def temperature(self) -> float:
+        """The run's logits are divided by this before softmax, everywhere it predicts (1: uncalibrated)."""
+        return float((self.calibration or {}).get("temperature", 1.0))
+
+    @property
+    def members(self) -> list[LoadedModel]:
+        """The models whose probabilities are averaged: this one (an Ensemble has several)."""
+        return [self]
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name if self.run_dir.name else str(self.run_dir)
+
+    def describe(self) -> str:
+        """'model RUN (arch, 224px, calibrated: temperature 0.55)', as the command line prints it."""
+        cal = f", calibrated: temperature {self.temperature:.3f}" if self.calibration else ", not calibrated"
+        return f"model {self.run_dir} ({self.meta['arch']}, {self.image_size}px{cal})"
+
+    @property
+    def proba_bound(self):
+        from core.calibration.clipping import proba_bound
+
+        return proba_bound([self.calibration])
+
 
 @dataclass
 class Prediction:
@@ -164,13 +194,14 @@ def predict_files(
     ``on_batch(predictions, pixels)`` sees each batch as it is done (the GUI fills its
     table and thumbnails from it); ``should_stop`` is checked between batches.
     """
-    mean, std = lm.mean, lm.std
+    members = lm.members  # one run, or an ensemble's: each preprocesses as it was trained
+    sides = list(dict.fromkeys(m.side for m in members))
     preds: list[Prediction] = []
     failures: list[tuple[Path, str]] = []
 
     def decode(p: Path):
         try:
-            return decode_square(p, lm.side)
+            return {side: decode_square(p, side) for side in sides}
         except UnreadableImage as exc:
             return str(exc)
 
@@ -183,17 +214,24 @@ def predict_files(
             good = [(p, d) for p, d in zip(chunk, decoded) if not isinstance(d, str)]
             failures += [(p, d) for p, d in zip(chunk, decoded) if isinstance(d, str)]
             if good:
-                pixels = torch.from_numpy(np.stack([d for _, d in good]))
-                probs = batch_probs(lm.model, eval_batch(pixels, lm.image_size), lm.device, lm.precision, tta,
-                                    mean, std)
-                _check_finite(lm, probs, [p for p, _ in good])
+                pixels = {side: torch.from_numpy(np.stack([d[side] for _, d in good])) for side in sides}
+                probs = sum(_member_probs(m, pixels[m.side], tta, [p for p, _ in good]) for m in members)
+                probs = probs / len(members)
                 batch_preds = [Prediction(p, row.tolist()) for (p, _), row in zip(good, probs)]
                 preds += batch_preds
                 if on_batch:
-                    on_batch(batch_preds, pixels.numpy())
+                    on_batch(batch_preds, pixels[sides[0]].numpy())
             if progress:
                 progress(min(start + batch_size, len(paths)), len(paths))
     return preds, failures
+
+
+def _member_probs(m: LoadedModel, pixels: torch.Tensor, tta: bool, paths: list[Path]) -> torch.Tensor:
+    """One model's calibrated probabilities for a batch decoded at its own size."""
+    probs = batch_probs(m.model, eval_batch(pixels, m.image_size), m.device, m.precision, tta, m.mean, m.std,
+                        m.temperature)
+    _check_finite(m, probs, paths)
+    return probs
 
 
 def _check_finite(lm: LoadedModel, probs: torch.Tensor, paths: list[Path]) -> None:

@@ -1,8 +1,8 @@
 """The competition submission CSV: one row per test photo, ids sorted numerically.
 
 Formats (as the README documents them): ``competition`` (header ``id,label``, label 0/1), ``noheader`` (the
-same rows, no header) and ``proba`` (header ``id,label``, label = P(dog) clipped to
-[0.005, 0.995] for log-loss scoring). Label 1 is the class *named* dog or dogs and 0 the
+same rows, no header) and ``proba`` (header ``id,label``, label = calibrated P(dog), clipped to a bound chosen from the
+model's validation error for log-loss scoring: core/calibration/clipping.py). Label 1 is the class *named* dog or dogs and 0 the
 one named cat or cats, whatever their index order: a model with a stray ``kittens`` class
 must not write kittens as 1. Any other class set needs the user to name the class that is 1.
 The CLI and the window share every rule here: all rows or no file, never onto an input.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.calibration.clipping import FIXED_BOUND, ProbaBound
 from core.errors import InputError
 from core.utils.atomic import check_write_target, csv_text, user_file_errors, write_text_atomic
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:  # annotations only: writing a CSV needs no torch
     from core.inference.predict import Prediction
 
 FORMATS = ("competition", "noheader", "proba")
-PROBA_CLIP = (0.005, 0.995)
 DOG_NAMES, CAT_NAMES = ("dog", "dogs"), ("cat", "cats")
 
 
@@ -57,7 +57,10 @@ def submission_id(path: Path) -> int:
     return int(stem)
 
 
-def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int) -> list[tuple[int, str]]:
+def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int,
+                    bound: ProbaBound | None = None) -> list[tuple[int, str]]:
+    """(id, label) sorted by id; ``bound``: the model's clip for ``proba`` (default: the fixed one)."""
+    bound = bound or ProbaBound(FIXED_BOUND, "the fixed bound")
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     rows, seen = [], {}
@@ -67,7 +70,7 @@ def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int) -> lis
             raise InputError(f"two test files share id {i}: {seen[i]} and {p.path}")
         seen[i] = p.path
         if fmt == "proba":
-            value = f"{min(max(p.probs[positive], PROBA_CLIP[0]), PROBA_CLIP[1]):.6f}"
+            value = f"{bound.clip(p.probs[positive]):.6f}"
         else:
             value = "1" if p.label == positive else "0"
         rows.append((i, value))
@@ -75,8 +78,8 @@ def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int) -> lis
 
 
 def format_submission(preds: Sequence[Prediction], classes: Sequence[str], fmt: str = "competition",
-                      positive_class: str | None = None) -> str:
-    rows = submission_rows(preds, fmt, positive_index(classes, positive_class))
+                      positive_class: str | None = None, bound: ProbaBound | None = None) -> str:
+    rows = submission_rows(preds, fmt, positive_index(classes, positive_class), bound)
     return csv_text(([] if fmt == "noheader" else [("id", "label")]) + rows)
 
 
@@ -98,9 +101,10 @@ def check_csv_target(path: str | Path, inputs: Sequence[Path], force: bool = Fal
 
 
 def write_submission(path: str | Path, preds: Sequence[Prediction], classes: Sequence[str],
-                     fmt: str = "competition", positive_class: str | None = None) -> int:
+                     fmt: str = "competition", positive_class: str | None = None,
+                     bound: ProbaBound | None = None) -> int:
     """Write the CSV atomically (through a symlink, umask honoured); returns the number of rows."""
-    text = format_submission(preds, classes, fmt, positive_class)
+    text = format_submission(preds, classes, fmt, positive_class, bound)
     with user_file_errors(path):
         write_text_atomic(path, text)
     return len(preds)

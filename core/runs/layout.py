@@ -9,6 +9,7 @@ runs before PyTorch has loaded.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,26 @@ LOCK_FILE = ".lock"
 CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "scaler", "epoch", "epoch_state", "history", "best", "config")
 METRIC_FIELDS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s", "seconds"]
 IMAGENET_PREFIX = "imagenet:"  # a model given as imagenet:ARCH is the ImageNet classifier, no run folder
+ENSEMBLE_PREFIX = "ensemble:"  # several models as one reference (the window's model boxes): ensemble:["a", "b"]
+
+
+def ensemble_ref(models: list[str]) -> str:
+    """One reference for several models (one model: itself), as the window's model boxes hold it."""
+    models = [str(m) for m in models]
+    return models[0] if len(models) == 1 else ENSEMBLE_PREFIX + json.dumps(models)
+
+
+def model_refs(ref: str) -> list[str]:
+    """The models a reference names: an ensemble's members, or the one model."""
+    if not str(ref).startswith(ENSEMBLE_PREFIX):
+        return [str(ref)]
+    try:
+        members = json.loads(str(ref)[len(ENSEMBLE_PREFIX):])
+    except ValueError:
+        members = None
+    if not (isinstance(members, list) and members and all(isinstance(m, str) for m in members)):
+        raise InputError(f"{ref}: not an ensemble of models (ensemble:[\"RUN\", \"RUN\"])")
+    return members
 
 
 def looks_like_run(folder: Path) -> bool:

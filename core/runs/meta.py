@@ -114,6 +114,33 @@ def check_fields(meta: dict, path: Path, sizes: Mapping[str, tuple[int, int]] | 
             raise bad("normalization.mean", f"must be 3 finite numbers, not {_show(norm['mean'])}")
         if not _three_numbers(norm["std"], positive=True):
             raise bad("normalization.std", f"must be 3 finite numbers above 0, not {_show(norm['std'])}")
+    _check_calibration(meta.get("calibration"), bad)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_calibration(cal: object, bad) -> None:
+    """A temperature of 0 or NaN would turn every probability into 0/1 or NaN: never loaded."""
+    if cal is None:
+        return
+    if not isinstance(cal, dict) or "temperature" not in cal:
+        raise bad("calibration", f"must be {{\"temperature\": T, ...}}, not {_show(cal)}")
+    if not _number(cal["temperature"]) or cal["temperature"] <= 0:
+        raise bad("calibration.temperature", f"is {_show(cal['temperature'])}: it must be a finite number above 0")
+    for key in ("val_log_loss_before", "val_log_loss_after"):
+        if key in cal and not (_number(cal[key]) and cal[key] >= 0):
+            raise bad(f"calibration.{key}", f"is {_show(cal[key])}: it must be a finite number, 0 or more")
+    clip = cal.get("proba_clip")
+    if clip is not None and not (_number(clip) and 0 < clip < 0.5):
+        raise bad("calibration.proba_clip", f"is {_show(clip)}: it must be a number between 0 and 0.5")
+    photos, errors = cal.get("val_photos"), cal.get("val_errors")
+    for key, value in (("val_photos", photos), ("val_errors", errors)):
+        if value is not None and not (_is_int(value) and value >= 0):
+            raise bad(f"calibration.{key}", f"is {_show(value)}: it must be a whole number, 0 or more")
+    if _is_int(photos) and _is_int(errors) and errors > photos:
+        raise bad("calibration.val_errors", f"is {errors}, more than its {photos} validation photos")
 
 
 @dataclass(frozen=True)

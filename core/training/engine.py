@@ -174,7 +174,7 @@ class Trainer:
     def _finish(self, best: dict | None, stopped: bool) -> ev.Finished:
         best = best or {"epoch": None, "val_acc": None}
         run_dir = str(self.recorder.run_dir) if self.recorder is not None else ""
-        finished = ev.Finished(run_dir, best["epoch"], best["val_acc"], stopped)
+        finished = ev.Finished(run_dir, best["epoch"], best["val_acc"], stopped, best.get("calibration"))
         self._emit(finished)
         return finished
 

@@ -63,6 +63,7 @@ class Finished:
     best_epoch: int | None
     best_val_acc: float | None
     stopped: bool  # True when the stop flag ended the run early (it can be resumed)
+    calibration: dict | None = None  # of the best epoch: meta.json's "calibration" (core/calibration)
 
 
 @dataclass

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import UnreadableImage, decode_square, decode_workers
@@ -165,12 +164,12 @@ class FeatureBatches:
 
 @torch.inference_mode()
 def evaluate_head(head: torch.nn.Module, feats: torch.Tensor, labels: np.ndarray, val_idx: np.ndarray,
-                  device: torch.device) -> tuple[float, float]:
-    """Validation loss and accuracy of the head on the (unmirrored) validation features."""
+                  device: torch.device) -> tuple[float, float, torch.Tensor]:
+    """Validation loss, accuracy and logits of the head on the (unmirrored) validation features."""
     head.eval()
     logits = head(feats[torch.from_numpy(val_idx), 0].to(device)).float().cpu()
-    y = torch.from_numpy(labels[val_idx])
-    loss = float(F.cross_entropy(logits, y))
-    acc = float((logits.argmax(1) == y).float().mean())
     head.train()
-    return loss, acc
+    from core.training.validation import validation_metrics
+
+    return validation_metrics(logits, labels[val_idx])
+

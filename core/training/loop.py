@@ -20,6 +20,7 @@ from core.errors import RunFailure
 from core.hardware import autocast
 from core.training import events as ev
 from core.training.state import EpochProgress, TrainingState
+from core.training.validation import calibration_of
 
 BATCH_EVENT_INTERVAL_S = 0.25
 
@@ -115,7 +116,8 @@ def finish_epoch(state: TrainingState) -> tuple[dict, bool]:
     world, p = state.world, state.progress
     world.reduce_progress(p)  # several processes: the sums of all, the same on each
     world.sync_buffers(state.model)  # each validates its share with the very model rank 0 saves
-    val_loss, val_acc = world.mean(*state.source.evaluate(), n=len(state.data.val_idx))
+    val_loss, val_acc, logits = state.source.evaluate()
+    val_loss, val_acc = world.mean(val_loss, val_acc, n=len(state.data.val_idx))
     check_finite(state)
     check_finite(state, "validation loss", val_loss)  # the last step may have left NaN weights
     row = {
@@ -130,8 +132,10 @@ def finish_epoch(state: TrainingState) -> tuple[dict, bool]:
     }
     state.history.append(row)
     is_best = improves(val_acc, val_loss, state.best)
-    if is_best:
-        state.best = {"epoch": state.epoch + 1, "val_acc": val_acc, "val_loss": val_loss}
+    shares = world.gather((logits.numpy(), state.data.labels[state.data.val_idx]))  # every process takes part
+    if is_best:  # the calibration belongs to the weights model.safetensors keeps: the best epoch's
+        state.best = {"epoch": state.epoch + 1, "val_acc": val_acc, "val_loss": val_loss,
+                      "calibration": calibration_of(shares)}
     state.epoch += 1
     state.progress = EpochProgress()
     return row, is_best

@@ -38,6 +38,7 @@ def run_meta(cfg: TrainConfig, data: PlannedData | PreparedData, device: str, hi
         "metrics": history,
         "best_epoch": best["epoch"],
         "best_val_acc": best["val_acc"],
+        "calibration": best.get("calibration"),
         "status": status,
         "versions": library_versions(),
         "created": layout.now_iso(),

@@ -14,17 +14,17 @@ The engine sees one interface: ``module`` (what the optimizer updates), ``begin_
 from __future__ import annotations
 
 import torch
-from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from core.data.augment import eval_batch
-from core.inference.forward import batch_probs
+from core.inference.forward import batch_logits
 from core.models.heads import backbone_parameters, get_head
 from core.runs.layout import FINETUNE
 from core.training.batches import EpochBatches
 from core.training.config import TrainConfig
 from core.training.data import PreparedData
 from core.training.features import FeatureBatches, evaluate_head
+from core.training.validation import validation_metrics
 
 
 class PixelSource:
@@ -54,20 +54,14 @@ class PixelSource:
                             seed=self.data.batch_seed(c.seed), epoch=epoch, batch_size=c.batch_size,
                             image_size=c.image_size, device=self.device, mean=self.mean, std=self.std)
 
-    def evaluate(self) -> tuple[float, float]:
-        """Validation loss (plain cross-entropy) and accuracy on centre crops."""
+    def evaluate(self) -> tuple[float, float, torch.Tensor]:
+        """Validation loss (plain cross-entropy), accuracy and logits (in ``val_idx`` order) on centre crops."""
         self.model.eval()
         data, bs = self.data, self.cfg.batch_size * 2
-        loss_sum, correct = 0.0, 0
-        for start in range(0, len(data.val_idx), bs):
-            idx = data.val_idx[start:start + bs]
-            x = eval_batch(torch.from_numpy(data.photos.pixels[idx]), self.cfg.image_size)
-            probs = batch_probs(self.model, x, self.device, self.precision, mean=self.mean, std=self.std)
-            y = torch.from_numpy(data.labels[idx])
-            loss_sum += float(F.nll_loss(torch.log(probs.clamp_min(1e-12)), y, reduction="sum"))
-            correct += int((probs.argmax(1) == y).sum())
-        n = len(data.val_idx)
-        return loss_sum / n, correct / n
+        logits = [batch_logits(self.model, eval_batch(torch.from_numpy(data.photos.pixels[idx]), self.cfg.image_size),
+                               self.device, self.precision, mean=self.mean, std=self.std)
+                  for idx in (data.val_idx[s:s + bs] for s in range(0, len(data.val_idx), bs))]
+        return validation_metrics(torch.cat(logits), data.labels[data.val_idx])
 
 
 class FeatureSource:
@@ -91,5 +85,5 @@ class FeatureSource:
                               seed=self.data.batch_seed(self.cfg.seed), epoch=epoch,
                               batch_size=self.cfg.batch_size, device=self.device)
 
-    def evaluate(self) -> tuple[float, float]:
+    def evaluate(self) -> tuple[float, float, torch.Tensor]:
         return evaluate_head(self.module, self.feats, self.data.labels, self.data.val_idx, self.device)

@@ -18,23 +18,25 @@ from gui.jobs.evaluate import same_model
 
 
 class PredictJob(Job):
-    """Finds the photos in the dropped paths, loads a run and classifies them batch by batch."""
+    """Finds the photos in the dropped paths, loads the model (a run, or an ensemble of runs) and classifies them
+    batch by batch, each photo averaged with its mirror image when ``tta``."""
 
     collected = Signal(list)  # the photo files found (none: nothing is classified)
     batchReady = Signal(list)  # predictions
     progress = Signal(int, int)
-    loaded = Signal(object)  # the LoadedModel
+    loaded = Signal(object)  # the LoadedModel or Ensemble
     finishedWith = Signal(list, list)  # all predictions, failures [(path, reason)]
 
-    def __init__(self, model_path: str, paths: list[Path], model=None) -> None:
+    def __init__(self, model_path: str, paths: list[Path], model=None, tta: bool = False) -> None:
         super().__init__()
-        self.model_path = model_path
+        self.model_path, self.tta = model_path, tta
         self.paths = paths
         self.model = model
         self.cancelled_while_finding = False  # stopped before any photo was classified: the table stays
 
     def work(self) -> None:
-        from core.inference.predict import load_run, predict_files
+        from core.inference.ensemble import load_model
+        from core.inference.predict import predict_files
 
         files = list(dict.fromkeys(collect_images(self.paths)))  # a folder of 12,500 photos: not on the GUI thread
         if self.stop_event.is_set():  # cancelled while finding them: the table the user had stays
@@ -43,9 +45,9 @@ class PredictJob(Job):
         self.post("collected", files)
         if not files:
             return
-        lm = self.model if same_model(self.model, self.model_path) else load_run(self.model_path)
+        lm = self.model if same_model(self.model, self.model_path) else load_model(self.model_path)
         self.post("loaded", lm)
-        preds, failures = predict_files(lm, files, batch_size=32,
+        preds, failures = predict_files(lm, files, tta=self.tta, batch_size=32,
                                         progress=lambda d, t: self.post("progress", d, t),
                                         should_stop=self.stop_event.is_set,
                                         on_batch=lambda batch, _pixels: self.post("batchReady", batch))

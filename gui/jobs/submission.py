@@ -20,9 +20,10 @@ class WriteCsvJob(Job):
     written = Signal(str)  # the path written
     WAIT_AT_CLOSE = True  # closing the window waits for the file: never half a CSV
 
-    def __init__(self, path: str | Path, predictions: list, classes: list[str], fmt: str, positive: str | None) -> None:
+    def __init__(self, path: str | Path, predictions: list, classes: list[str], fmt: str, positive: str | None,
+                 bound=None) -> None:
         super().__init__()
-        self.args = (str(path), list(predictions), list(classes), fmt, positive)
+        self.args = (str(path), list(predictions), list(classes), fmt, positive, bound)  # bound: the proba clip
 
     def work(self) -> None:
         write_submission(*self.args)

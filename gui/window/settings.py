@@ -20,6 +20,11 @@ def _form_defaults() -> dict:
             "imageSize": None, "lr": d.lr, "optimizer": d.optimizer}
 
 
+def _tta_boxes(window) -> list:
+    """(QSettings key, check box) of the "Average with the mirrored photo (TTA)" boxes."""
+    return [("predictTta", window.predictPage.ttaCheck), ("evalTta", window.evaluatePage.evalTtaCheck)]
+
+
 def restore(window) -> None:
     s, t, d = window.settings, window.trainPage, TrainConfig()
     geometry = s.value("geometry")
@@ -30,6 +35,8 @@ def restore(window) -> None:
     t.apply_form_settings({key: s.value(key, default) for key, default in _form_defaults().items()})
     window.dataPage.set_val_split(float(s.value("valSplit", d.val_split)))
     window.predictPage.last_dir = str(s.value("predictDir", ""))
+    for key, box in _tta_boxes(window):  # before any photo is classified: no rows to classify again yet
+        box.setChecked(str(s.value(key, "false")).lower() == "true")
     folder = str(s.value("dataDir", ""))
     if folder and Path(folder).is_dir():
         window.dataPage.set_folder(folder)
@@ -43,5 +50,7 @@ def save(window) -> None:
         s.setValue(key, value)
     s.setValue("valSplit", window.dataPage.val_split())
     s.setValue("predictDir", window.predictPage.last_dir)
+    for key, box in _tta_boxes(window):
+        s.setValue(key, box.isChecked())
     s.setValue("weightsDir", window.weights_dir)
     s.sync()

@@ -26,7 +26,7 @@ TIPS = {
     "trainButton": "Start training (Ctrl+T). Every epoch is saved; a stopped run can be resumed.",
     "stopButton": "Stop training (Esc). The run is saved and can be resumed later.",
     "resumeButton": "Continue a stopped run, or train a finished one for more epochs.",
-    "modelCombo": "A run you trained, or the ImageNet classifier itself (no training).",
+    "modelCombo": "A run you trained, an ensemble of runs (Ensemble…), or the ImageNet classifier itself (no training).",
     "dropZone": "Drop photos or a folder here to classify them.",
     "exportCsvButton": "Write the competition CSV (1 = dog, 0 = cat) for the photos above (Ctrl+E).",
     "cancelPredictButton": "Stop classifying (Esc); the photos done so far stay in the table.",

@@ -1,6 +1,6 @@
 """Evaluate page: how good a model is, which photos it gets wrong, and where it looked.
 
-Pick a run (or ``imagenet:ARCH``) and a labelled folder (empty: the run's own validation
+Pick a run (or ``imagenet:ARCH``, or an ensemble of runs) and a labelled folder (empty: the run's own validation
 photos); Evaluate runs off the GUI thread with progress and cancel. Then: accuracy, log
 loss, per-class metrics and the confusion matrix; a cell (or "Top losses") fills the
 gallery, worst first; a photo in the gallery shows its Grad-CAM.
@@ -8,15 +8,12 @@ gallery, worst first; a photo in the gallery shows its Grad-CAM.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -26,10 +23,11 @@ from PySide6.QtWidgets import (
 
 from gui.jobs.evaluate import EvalJob
 from gui.pages.evaluate.gallery import Gallery
-from gui.pages.evaluate.model_combo import ModelCombo
 from gui.pages.evaluate.results import ResultsPanel
 from gui.widgets.cam_view import CamView
 from gui.widgets.drop_zone import accept_local_drag, local_paths
+from gui.widgets.model_combo import model_name
+from gui.widgets.model_row import ModelRow, show_error, tta_check
 from gui.widgets.sharp_photo import open_large
 
 TOP_LOSSES = 100  # photos in the "top losses" view
@@ -62,9 +60,11 @@ class EvaluatePage(QWidget):
         self._description = ""
         self.model_evaluated: str | None = None  # the model of self.result: Grad-CAM explains its photos with it
         self._pending_select: str | None = None  # a run to select once the evaluation in progress ends
-        self.evalModelCombo = ModelCombo("evalModelCombo")
-        refresh = QPushButton("Refresh")
-        refresh.clicked.connect(lambda: self.evalModelCombo.refresh(self.weights_dir))
+        self.modelRow = ModelRow("evalModelCombo", "evalEnsembleButton", self._error)
+        self.evalModelCombo = self.modelRow.combo
+        self.modelRow.refreshRequested.connect(lambda: self.evalModelCombo.refresh(self.weights_dir))
+        self.evalTtaCheck = tta_check("evalTtaCheck")
+        self.tta_evaluated = False  # whether self.result averaged each photo with its mirror image
         self.evalDataEdit = QLineEdit()
         self.evalDataEdit.setObjectName("evalDataEdit")
         self.evalDataEdit.setPlaceholderText("empty: the run's own validation photos (never trained on)")
@@ -86,14 +86,13 @@ class EvaluatePage(QWidget):
         self.evalProgress.setRange(0, 1)
         self.evalProgress.setValue(0)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Model:"))
-        top.addWidget(self.evalModelCombo, 3)
-        top.addWidget(refresh)
+        top.addWidget(self.modelRow, 5)  # the box, Ensemble… and Refresh: a long run name keeps both ends
         top.addWidget(QLabel("Photos:"))
         top.addWidget(self.evalDataEdit, 3)
         top.addWidget(browse)
         run = QHBoxLayout()
         run.addWidget(self.evaluateButton)
+        run.addWidget(self.evalTtaCheck)
         run.addWidget(self.evalProgress, 1)
         run.addWidget(self.cancelButton)
 
@@ -149,6 +148,10 @@ class EvaluatePage(QWidget):
         self.evalModelCombo.refresh(self.weights_dir, select=run_dir)
         return self.evalModelCombo.currentData() == run_dir
 
+    def choose_ensemble(self, paths: list) -> str | None:
+        """Evaluate the runs ``paths`` as one model (as the Ensemble… dialog does): None, or the refusal shown."""
+        return self.modelRow.choose_ensemble([str(p) for p in paths])
+
     # a folder dropped here is the photos to evaluate on (never the training data); a photo gets its Grad-CAM
     def dragEnterEvent(self, event) -> None:
         accept_local_drag(event)
@@ -171,11 +174,7 @@ class EvaluatePage(QWidget):
 
     def _error(self, title: str, text: str) -> None:
         """The window's readable, non-blocking message (and status line) when there is one."""
-        show = getattr(self.window(), "show_error", None)
-        if show is not None:
-            show(title, text, KIND)
-        else:
-            QMessageBox.warning(self, title, text)
+        show_error(self, title, text, KIND)
 
     def busy(self) -> bool:
         return self.job is not None and self.job.is_running()
@@ -188,12 +187,12 @@ class EvaluatePage(QWidget):
                 self._error("No model", "Train a model first, or choose the ImageNet baseline.")
             return
         data = self.evalDataEdit.text().strip() or None
-        self.result, self.model_evaluated = None, model
+        self.result, self.model_evaluated, self.tta_evaluated = None, model, self.evalTtaCheck.isChecked()
         self.galleryList.show_photos([], [])
         self.camView.clear()
         self.results.clear("Loading the model…")
         self._set_busy(True)
-        self.job = EvalJob(model, data, self._lm)
+        self.job = EvalJob(model, data, self._lm, self.tta_evaluated)
         self.job.loaded.connect(self._loaded)
         self.job.started.connect(self._started)
         self.job.progress.connect(lambda d, t: self.evalProgress.setValue(d))
@@ -210,14 +209,16 @@ class EvaluatePage(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self.evaluateButton.setEnabled(not busy)
         self.cancelButton.setEnabled(busy)
-        self.evalModelCombo.setEnabled(not busy)
+        self.modelRow.set_busy(busy)
+        self.evalTtaCheck.setEnabled(not busy)
         self.topLossesButton.setEnabled(not busy and self.result is not None)
 
     def _loaded(self, lm) -> None:
         self._lm = lm
 
     def _started(self, total: int, description: str) -> None:
-        self._description = description
+        self._description = description + (" with TTA (each photo averaged with its mirror image)"
+                                           if self.tta_evaluated else "")
         self.evalProgress.setRange(0, max(total, 1))
         self.evalProgress.setFormat("%v / %m photos")
         self.evalProgress.setValue(0)
@@ -237,7 +238,7 @@ class EvaluatePage(QWidget):
             self.results.show_report(report, self._description, extra)
             status = getattr(self.window(), "statusLine", None)
             if status is not None and not result.cancelled:  # the evaluation worked: its old error is out of date
-                status.succeeded(KIND, f"Evaluated {Path(self.model_evaluated).name} on {report.total} photos: "
+                status.succeeded(KIND, f"Evaluated {model_name(self.model_evaluated)} on {report.total} photos: "
                                        f"accuracy {report.accuracy:.1%}")
             # after the numbers are painted (no long freeze), unless a cell was chosen meanwhile
             QTimer.singleShot(0, lambda: None if self.galleryList.photos else self.show_top_losses())

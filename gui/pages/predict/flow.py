@@ -51,10 +51,11 @@ class PredictionFlow:
             self.statusLine.info(f"Skipped {refusal(refused)}")
         if show_page:
             self.tabs.setCurrentWidget(self.predictPage)
+        tta = self.predictPage.tta()
         self.predictPage.set_finding()
-        job = PredictJob(model, wanted, self.loaded_model)
-        job.collected.connect(lambda files: self._photos_found(files, model, refused))
-        job.loaded.connect(self._model_loaded)
+        job = PredictJob(model, wanted, self.loaded_model, tta=tta)
+        job.collected.connect(lambda files: self._photos_found(files, model, tta, refused))
+        job.loaded.connect(lambda lm: self._model_loaded(lm, model))
         job.batchReady.connect(self._prediction_batch)
         job.progress.connect(self._prediction_progress)
         job.finishedWith.connect(self._predictions_done)
@@ -67,12 +68,12 @@ class PredictionFlow:
         why = refusal(refused) if refused else "No image files in what was dropped"
         self.show_error("No photos", f"{why}: nothing classified, the table is kept", "predict")
 
-    def _photos_found(self, files: list[Path], model: str, refused: list[Path]) -> None:
+    def _photos_found(self, files: list[Path], model: str, tta: bool, refused: list[Path]) -> None:
         """The job found the photos: they replace the table (none, or cancelled meanwhile: the table is kept)."""
         if self.predict_job is not None and self.predict_job.stop_event.is_set():
             return
         if files:
-            self.predictPage.set_busy(True, len(files), files, model)
+            self.predictPage.set_busy(True, len(files), files, model, tta)
         else:
             self._no_photos(refused)
 
@@ -80,8 +81,10 @@ class PredictionFlow:
         """The Model box changed under the rows: the same photos, classified by the model it names now."""
         self.predict_paths(paths, show_page=False)
 
-    def _model_loaded(self, lm) -> None:
+    def _model_loaded(self, lm, model: str) -> None:
         self.loaded_model = lm
+        if self.predictPage.rows_model == model:  # the rows to come are its (not a table kept by a Cancel)
+            self.predictPage.rows_bound = lm.proba_bound  # the proba CSV clips as `catdog predict` does
 
     def _prediction_batch(self, preds: list) -> None:
         self.predictPage.add_predictions(preds, self.loaded_model.classes)
@@ -118,7 +121,8 @@ class PredictionFlow:
         start = self.settings.value("exportDir", "")
         self.export_dialog = ExportDialog(page.predictionsTable.rows, self,
                                           str(Path(start) / "submission.csv") if start else "",
-                                          failures=page.failures, cancelled=page.cancelled, inputs=page.inputs)
+                                          failures=page.failures, cancelled=page.cancelled, inputs=page.inputs,
+                                          bound=page.rows_bound)
         self.export_dialog.accepted.connect(self._exported)
         self.export_dialog.open()
 

@@ -10,31 +10,21 @@ with it, so the table, Grad-CAM and the CSV never mix two models. A drop of phot
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from core.data.discover import IMAGE_SUFFIXES
-from core.runs.layout import IMAGENET_PREFIX
-from core.runs.table import list_runs
 from gui.pages.predict.submission_dialog import export_blocker
 from gui.pages.predict.table import PredictionsTable, TableControls
 from gui.widgets.cam_view import CamView
 from gui.widgets.drop_zone import DropZone, accept_local_drag, local_paths
-from gui.widgets.run_choice import choose_run
+from gui.widgets.model_combo import BASELINE_ARCH, model_name
+from gui.widgets.model_row import ModelRow, show_error, tta_check
 
-BASELINE_ARCH = "efficientnet_lite0"
+__all__ = ["BASELINE_ARCH", "PredictPage"]
 DROP_TEXT = "Drop photos or a folder here: they replace the table"
 DROP_TIP = ("Photos and folders dropped here (or opened with the buttons) are classified with the model above and "
             "replace the table. Files that are not photos are refused and the table is kept.")
@@ -58,18 +48,17 @@ class PredictPage(QWidget):
         self._finding = False  # True while a drop is searched for photos (the table not yet replaced)
         self.busy = False
         self.rows_model: str | None = None  # the model that made the rows (None: no rows)
-        self.modelCombo = QComboBox()
-        self.modelCombo.setObjectName("modelCombo")
-        self.modelCombo.setMinimumContentsLength(30)
+        self.rows_tta = False  # and whether it averaged each photo with its mirror image
+        self.rows_bound = None  # that model's clip of the proba CSV (core.calibration.clipping.ProbaBound)
+        self.modelRow = ModelRow("modelCombo", "predictEnsembleButton",
+                                 lambda title, text: show_error(self, title, text, "predict"))
+        self.modelCombo = self.modelRow.combo
         self.modelCombo.currentIndexChanged.connect(lambda _: self.follow_model())
-        refresh = QPushButton("Refresh")
-        refresh.setObjectName("refreshModelsButton")
-        refresh.setToolTip("Look for new runs in the weights folder")
-        refresh.clicked.connect(lambda: self.refresh_models())
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Model:"))
-        top.addWidget(self.modelCombo, 1)
-        top.addWidget(refresh)
+        self.modelRow.refreshButton.setObjectName("refreshModelsButton")
+        self.modelRow.refreshRequested.connect(lambda: self.refresh_models())
+        self.ttaCheck = tta_check("predictTtaCheck")
+        self.ttaCheck.toggled.connect(lambda _: self.follow_model())  # the rows are (model, TTA)'s: again
+        self.modelRow.layout_.addWidget(self.ttaCheck)
 
         self.dropZone = DropZone()
         self.dropZone.setText(DROP_TEXT)
@@ -109,7 +98,7 @@ class PredictPage(QWidget):
         bottom.addWidget(self.exportCsvButton)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addWidget(self.modelRow)
         layout.addWidget(self.dropZone)
         layout.addLayout(actions)
         self.rowsModelLabel = QLabel()
@@ -147,22 +136,21 @@ class PredictPage(QWidget):
     def refresh_models(self, weights_dir: str | None = None, select: str | None = None) -> None:
         if weights_dir is not None:
             self.weights_dir = weights_dir
-        previous = self.modelCombo.currentData()
-        self.modelCombo.blockSignals(True)  # one change at the end, not one per item
-        self.modelCombo.clear()
-        for run in list_runs(getattr(self, "weights_dir", "weights")):
-            self.modelCombo.addItem(run.label, run.path)
-        # the untrained baseline every run should beat; its weights come with the app
-        self.modelCombo.addItem(f"ImageNet classes, no training ({BASELINE_ARCH})", IMAGENET_PREFIX + BASELINE_ARCH)
-        choose_run(self.modelCombo, select, previous)
-        self.modelCombo.blockSignals(False)
+        self.modelCombo.refresh(getattr(self, "weights_dir", "weights"), select)  # one change at the end
         self._name_rows_model()
         self.follow_model()
 
+    def choose_ensemble(self, paths: list) -> str | None:
+        """Average the runs ``paths`` (as the Ensemble… dialog does): None, or the refusal it showed."""
+        return self.modelRow.choose_ensemble([str(p) for p in paths])
+
+    def tta(self) -> bool:
+        return self.ttaCheck.isChecked()
+
     def follow_model(self) -> None:
-        """The Model box names another model than the rows': clear them and classify their photos again.
+        """The Model box (or TTA) names another model than the rows': clear them and classify their photos again.
         While a prediction runs this waits: the window calls it again when the job is done."""
-        if self.busy or self.rows_model is None or self.model_path() == self.rows_model:
+        if self.busy or self.rows_model is None or (self.model_path(), self.tta()) == (self.rows_model, self.rows_tta):
             return
         photos = self.rows_photos()
         self.clear_results()
@@ -177,7 +165,7 @@ class PredictPage(QWidget):
     def clear_results(self) -> None:
         self.predictionsTable.clear_rows()
         self.camView.clear()
-        self.inputs, self.failures, self.cancelled, self.rows_model = [], [], False, None
+        self.inputs, self.failures, self.cancelled, self.rows_model, self.rows_bound = [], [], False, None, None
         self.summaryLabel.setText("No predictions yet.")
         self._name_rows_model()
         self._update_export()
@@ -187,8 +175,9 @@ class PredictPage(QWidget):
             self.rowsModelLabel.setText("Predictions of: none yet (drop photos to classify them with the model above)")
             return
         i = self.modelCombo.findData(self.rows_model)
-        name = self.modelCombo.itemText(i) if i >= 0 else Path(self.rows_model).name
-        self.rowsModelLabel.setText(f"Predictions of: <b>{name}</b>")
+        name = self.modelCombo.itemText(i) if i >= 0 else model_name(self.rows_model)
+        tta = " · with TTA (each photo averaged with its mirror image)" if self.rows_tta else ""
+        self.rowsModelLabel.setText(f"Predictions of: <b>{escape(name)}</b>{tta}")
 
     def _explain_selected(self) -> None:
         """Grad-CAM of the photo in the selected row, looked up through the model (sort and filter proof)."""
@@ -242,16 +231,19 @@ class PredictPage(QWidget):
         self.busy = busy
         self.cancelButton.setEnabled(busy)
         self.dropZone.setEnabled(not busy)
-        self.modelCombo.setEnabled(not busy)
+        self.modelRow.set_busy(busy)
+        self.ttaCheck.setEnabled(not busy)
 
-    def set_busy(self, busy: bool, total: int = 0, files: list | None = None, model: str | None = None) -> None:
-        """Busy: a drop of ``total`` photos replaces the table, and ``model`` (default: the chosen one) owns
-        the rows to come."""
+    def set_busy(self, busy: bool, total: int = 0, files: list | None = None, model: str | None = None,
+                 tta: bool | None = None) -> None:
+        """Busy: a drop of ``total`` photos replaces the table, and ``model`` with ``tta`` (default: the chosen
+        ones) owns the rows to come."""
         self._controls_busy(busy)
         finding, self._finding = self._finding, False
         if busy:
             self.clear_results()
             self.inputs, self.rows_model = list(files or []), model or self.model_path()
+            self.rows_tta = self.tta() if tta is None else tta
             self._name_rows_model()
             self.predictProgress.setRange(0, max(total, 1))
             self.predictProgress.setFormat("%v / %m photos")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.calibration.clipping import FIXED_BOUND, ProbaBound
 from core.errors import InputError
 from core.inference.submission import (
     FORMATS,
@@ -39,8 +40,8 @@ from gui.jobs.submission import WriteCsvJob
 FORMAT_HELP = {
     "competition": "id,label with label 0 or 1 (the 猫狗大战 submission)",
     "noheader": "the same rows without the header line",
-    "proba": "id,label with label = probability of the class that is 1, clipped to [0.005, 0.995] "
-             "(Kaggle Redux, log loss)",
+    "proba": "id,label with label = calibrated probability of the class that is 1 (Kaggle Redux, log loss), "
+             "kept away from 0 and 1 by the model's bound:",
 }
 PREVIEW_ROWS = 8
 
@@ -64,7 +65,7 @@ def with_csv_suffix(path: str) -> str:
 
 class ExportDialog(QDialog):
     def __init__(self, rows, parent=None, start_dir: str = "", *, failures: list | None = None,
-                 cancelled: bool = False, inputs: list | None = None) -> None:
+                 cancelled: bool = False, inputs: list | None = None, bound=None) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export submission CSV")
@@ -75,6 +76,7 @@ class ExportDialog(QDialog):
         self.cancelled = cancelled
         self.inputs = inputs or [p.path for p in self.predictions]  # as given: 12,500 Paths are not made again
         self.start_dir = start_dir
+        self.bound = bound  # the rows' model's clip of ``proba`` (None: core's fixed bound), as `catdog predict` uses
         self.written_path: str | None = None
         self.error: str | None = None
         self.job: WriteCsvJob | None = None  # the file being written (off the GUI thread)
@@ -136,13 +138,16 @@ class ExportDialog(QDialog):
             positive_index(self.classes)  # raises, naming the classes
 
     def _update_preview(self) -> None:
-        self.formatHelp.setText(FORMAT_HELP[self.fmt()])
+        help_text = FORMAT_HELP[self.fmt()]
+        if self.fmt() == "proba":
+            help_text += " " + (self.bound or ProbaBound(FIXED_BOUND, "the fixed bound")).describe()
+        self.formatHelp.setText(help_text)
         k = self.positiveCombo.currentIndex()
         self.labelMeaning.setText(label_words(self.classes, k) if k >= 0 else "")
         try:
             self._check()
             first = self.rows.first_by_id(PREVIEW_ROWS)  # the CSV's first lines: its rows are sorted by id
-            text = format_submission(first, self.classes, self.fmt(), self.positive_class())
+            text = format_submission(first, self.classes, self.fmt(), self.positive_class(), self.bound)
         except InputError as exc:
             self.preview.setPlainText(f"Cannot export: {exc}".replace("--positive-class NAME", "'Label 1 is'"))
             self.saveButton.setEnabled(False)
@@ -176,7 +181,7 @@ class ExportDialog(QDialog):
             return self._fail(str(exc))
         self.saveButton.setEnabled(False)
         self.saveButton.setText("Saving…")
-        self.job = WriteCsvJob(path, self.predictions, self.classes, self.fmt(), self.positive_class())
+        self.job = WriteCsvJob(path, self.predictions, self.classes, self.fmt(), self.positive_class(), self.bound)
         self.job.written.connect(self._written)
         self.job.failed.connect(self._fail)
         self.job.done.connect(self._save_done)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.calibration.temperature import describe as describe_calibration
 from core.training import events as ev
 from core.training.config import TrainConfig
 from core.utils.formatting import format_duration
@@ -216,6 +217,8 @@ class TrainPage(QWidget):
                 acc = f"{e.best_val_acc:.1%}" if e.best_val_acc is not None else "n/a"
                 self.trainProgress.setFormat(f"Done · best val. accuracy {acc} (epoch {e.best_epoch})")
                 self.log_line(f"Finished: best validation accuracy {acc} at epoch {e.best_epoch}. Saved in {e.run_dir}")
+                if e.calibration:  # the probabilities Predict and Evaluate will show are these calibrated ones
+                    self.log_line(describe_calibration(e.calibration).capitalize())
         elif isinstance(e, ev.Failed):
             self.trainProgress.setFormat("Failed")
             self.log_line(f"Failed: {e.message}")
