@@ -106,8 +106,11 @@ def test_runs_with_other_classes_are_one_line_exit_2(runs, tmp_path, capsys):
 
 def test_a_run_named_twice_or_no_photos_is_an_input_error(runs, capsys):
     root, a, b = runs
-    with pytest.raises(InputError, match="named twice"):
-        load_model([str(a), str(a)])
+    for again in (str(a), str(a) + "/", str(a / "model.safetensors"), str(a.parent / "." / a.name)):
+        with pytest.raises(InputError, match="named twice"):  # one run, however it is spelled
+            load_model([str(a), again])
+    assert main(["predict", str(a), str(root / "test" / "1.jpg"), str(b)]) == 2  # b would be searched for photos
+    assert "is a run, given after the photos" in capsys.readouterr().err
     assert main(["predict", str(a), str(b)]) == 2
     assert "no photos given after the models" in capsys.readouterr().err
     assert main(["eval", str(a), str(root / "train"), str(root / "test")]) == 2

@@ -75,7 +75,7 @@ def _export(window, qtbot, monkeypatch, out: Path, fmt: str = "proba"):
 
 
 def test_predict_with_an_ensemble_writes_the_csv_catdog_predict_writes(window, qtbot, tmp_path, monkeypatch):
-    a, b = _runs(window, ("a", 1e-3, 0.0005, 1.0), ("b", 0.1, 0.002, 0.6))
+    a, b = _runs(window, ("a", 0.02, 0.0005, 1.0), ("b", 0.1, 0.002, 0.6))
     page, combo = window.predictPage, window.modelCombo
     assert page.choose_ensemble([a, b]) is None
     assert combo.currentData() == ensemble_ref([a, b])
@@ -205,8 +205,24 @@ def test_an_ensemble_stays_listed_while_its_runs_exist(window, qtbot):
     ens = ensemble_ref([a, b])
     page.refresh_models()
     assert combo.currentData() == ens and combo.findData(ens) == 3  # after the runs, before the ImageNet baseline
+    page.choose_ensemble([b, a + "/"])  # the same two runs, ticked the other way round: the same model, listed once
+    assert combo.currentData() == ens and combo.count() == 5
     window.evaluatePage.evalModelCombo.refresh(window.weights_dir)  # each page has its own box
     assert window.evaluatePage.evalModelCombo.findData(ens) < 0
     shutil.rmtree(b)
     page.refresh_models()
     assert combo.findData(ens) < 0 and combo.currentData() in (a, c)
+
+
+def test_export_model_with_an_ensemble_chosen_says_it_exports_one_of_its_runs(window, qtbot):
+    from gui.window.export_model_dialog import open_export_model_dialog
+
+    a, b = _runs(window, "a", "b")
+    window.predictPage.choose_ensemble([b, a])
+    open_export_model_dialog(window)
+    dialog = window.export_model_dialog
+    try:
+        assert dialog.runCombo.currentData() == b  # the ensemble's first run, not whichever run is listed first
+        assert "ensemble of 2 runs" in dialog.statusLabel.text() and "calibrated" in dialog.statusLabel.text()
+    finally:
+        dialog.reject()

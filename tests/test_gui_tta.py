@@ -71,3 +71,18 @@ def test_tta_boxes_are_remembered(window, qtbot, window_weights_dir):
     assert again.predictPage.ttaCheck.isChecked() and not again.evaluatePage.evalTtaCheck.isChecked()
     again._quitting = True
     again.close()
+
+
+def test_grad_cam_of_a_tta_row_gives_the_rows_probabilities(window, qtbot, tmp_path):
+    a = str(fake_run(Path(window.weights_dir), ["cat", "dog"], "a"))
+    page = window.predictPage
+    page.refresh_models(select=a)
+    page.ttaCheck.setChecked(True)
+    write_test_folder(tmp_path / "t", [1, 2, 3], size=40)
+    with qtbot.waitSignal(window.predictionsReady, timeout=TIMEOUT_MS):
+        window.predict_paths([tmp_path / "t"])
+    with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS):
+        page.predictionsTable.selectRow(1)
+    row = page.predictionsTable.selected_prediction()
+    assert page.camView.cam.path == row.path
+    assert list(page.camView.cam.probs) == pytest.approx(row.probs, abs=1e-4)  # not the unmirrored photo's alone

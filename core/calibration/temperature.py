@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: the temperatures searched (a run needing one outside this is broken, not miscalibrated)
-T_RANGE = (0.02, 50.0)
+from core.calibration.ranges import T_RANGE
+
 #: probabilities are clipped to [EPS, 1 - EPS] for the log loss, as Kaggle's metric does
 LOG_LOSS_EPS = 1e-15
 
@@ -40,8 +40,12 @@ class Calibration:
 def describe(calibration: dict) -> str:
     """The line `catdog train` and the Train page print at the end of a run, from meta.json's section."""
     c = calibration
-    return (f"calibrated: temperature {c['temperature']:.3f}, validation log loss {c['val_log_loss_before']:.4f} "
+    line = (f"calibrated: temperature {c['temperature']:.3f}, validation log loss {c['val_log_loss_before']:.4f} "
             f"before, {c['val_log_loss_after']:.4f} after")
+    if c["val_log_loss_after"] > c["val_log_loss_before"]:
+        line += (f" (higher: {c.get('val_photos', 'so few')} validation photos cannot show that answers this sure "
+                 "are right; more photos make it trust them)")
+    return line
 
 
 def log_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -60,7 +60,8 @@ def add_eval_parser(sub) -> None:
     p.add_argument("model", metavar="MODEL", help="run folder, its model.safetensors, or imagenet:ARCH; several "
                                                   "runs one after the other: an ensemble (probabilities averaged)")
     p.add_argument("data", metavar="DATA", nargs="*",
-                   help="labelled folder, last (default: the run's own validation photos)")
+                   help="labelled folder, last (default: the run's own validation photos; for several runs, the photos "
+                        "in every run's validation split)")
     p.add_argument("--predictions", metavar="FILE.csv",
                    help="write path,true,predicted,p_<class>...,loss per photo, worst first")
     p.add_argument("--force", action="store_true",

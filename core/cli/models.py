@@ -28,6 +28,10 @@ def split_models(values: list[str]) -> tuple[list[str], list[str]]:
 
 def models_then_photos(values: list[str]) -> tuple[list[str], list[str]]:
     models, photos = split_models(values)
+    late = next((p for p in photos if names_a_model(p)), None)
+    if late is not None:  # it would be searched for photos, and the ensemble silently one run short
+        raise InputError(f"{late} is a run, given after the photos: name every model first "
+                         "(catdog predict MODEL [MODEL...] IMAGE_OR_DIR...)")
     if not photos:
         raise InputError(f"no photos given after the model{'s' if len(models) > 1 else ''} "
                          f"{' '.join(models)}: catdog predict MODEL [MODEL...] IMAGE_OR_DIR...")

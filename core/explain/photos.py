@@ -35,9 +35,17 @@ def model_input(lm, pixels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     return crops, x
 
 
-def explain_pixels(lm, paths: Sequence[Path], pixels: np.ndarray, stage: str | None = None) -> list[PhotoCam]:
+def explain_pixels(lm, paths: Sequence[Path], pixels: np.ndarray, stage: str | None = None,
+                   tta: bool = False) -> list[PhotoCam]:
+    """Grad-CAM of each photo, with the probabilities predict gives it (``tta``: averaged with the mirror's)."""
     crops, x = model_input(lm, pixels)
-    r = grad_cam(lm.model, x, stage, lm.precision, lm.temperature)  # probabilities as predict gives them
+    r = grad_cam(lm.model, x, stage, lm.precision, lm.temperature)
+    if tta:  # the maps stay the photo's own; the probabilities are what a --tta row says
+        from core.inference.forward import batch_probs
+
+        mirrored = batch_probs(lm.model, torch.flip(crops, dims=[3]), lm.device, lm.precision, False, lm.mean,
+                               lm.std, lm.temperature)
+        r.probs = (r.probs + mirrored.numpy()) / 2
     rgb = crops.permute(0, 2, 3, 1).numpy()
     return [PhotoCam(Path(p), rgb[i], r.probs[i], r.maps[i], r.stage) for i, p in enumerate(paths)]
 

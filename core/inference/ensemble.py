@@ -14,6 +14,7 @@ from pathlib import Path
 from core.calibration.clipping import ProbaBound, proba_bound
 from core.errors import InputError
 from core.inference.predict import LoadedModel, load_run
+from core.runs.ensemble_rules import classes_mismatch, repeated_member, repeated_message
 from core.runs.layout import ensemble_ref, model_refs
 
 
@@ -49,9 +50,9 @@ def check_same_classes(members: Sequence[LoadedModel]) -> None:
     """An ensemble averages probabilities class by class: every member must have the first one's classes."""
     first = members[0]
     for m in members[1:]:
-        if m.classes != first.classes:
-            raise InputError(f"cannot average {m.run_dir} with {first.run_dir}: its classes are "
-                             f"{', '.join(m.classes)}, not {', '.join(first.classes)}")
+        problem = classes_mismatch(str(m.run_dir), m.classes, str(first.run_dir), first.classes)
+        if problem:
+            raise InputError(problem)
 
 
 def load_model(ref: str | Path | Sequence[str | Path], device: str = "auto",
@@ -60,9 +61,9 @@ def load_model(ref: str | Path | Sequence[str | Path], device: str = "auto",
     refs = model_refs(str(ref)) if isinstance(ref, (str, Path)) else [str(r) for r in ref]
     if not refs:
         raise InputError("no model given")
-    if len(set(refs)) < len(refs):
-        twice = next(r for r in refs if refs.count(r) > 1)
-        raise InputError(f"{twice} is named twice: an ensemble averages different runs")
+    twice = repeated_member(refs)
+    if twice is not None:
+        raise InputError(repeated_message(twice))
     if len(refs) == 1:
         return load_run(refs[0], device, precision)
     members = []

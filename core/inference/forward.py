@@ -1,7 +1,9 @@
 """Batched forward passes for evaluation and prediction (inference_mode, autocast).
 
-Validation in the training loop, ``catdog predict`` and ``catdog eval`` all go through
-``batch_probs``, so a photo gets the same probabilities wherever it is classified.
+``catdog predict``, ``catdog eval``, the window and Grad-CAM give ``batch_probs`` with the run's
+temperature (core/calibration), so a photo gets the same probabilities wherever it is classified.
+Validation in the training loop keeps the raw ``batch_logits``: the temperature is fitted on them,
+and metrics.csv's val_loss is the uncalibrated one (meta.json's calibration holds both).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.calibration.ranges import T_RANGE
 from core.errors import InputError
 from core.runs.layout import META_FILE
 from core.utils.atomic import write_text_atomic
@@ -127,8 +128,10 @@ def _check_calibration(cal: object, bad) -> None:
         return
     if not isinstance(cal, dict) or "temperature" not in cal:
         raise bad("calibration", f"must be {{\"temperature\": T, ...}}, not {_show(cal)}")
-    if not _number(cal["temperature"]) or cal["temperature"] <= 0:
-        raise bad("calibration.temperature", f"is {_show(cal['temperature'])}: it must be a finite number above 0")
+    low, high = T_RANGE
+    if not _number(cal["temperature"]) or not low <= cal["temperature"] <= high:
+        raise bad("calibration.temperature", f"is {_show(cal['temperature'])}: it must be a number from {low:g} to "
+                                             f"{high:g} (above 0: a fit never gives another)")
     for key in ("val_log_loss_before", "val_log_loss_after"):
         if key in cal and not (_number(cal[key]) and cal[key] >= 0):
             raise bad(f"calibration.{key}", f"is {_show(cal[key])}: it must be a finite number, 0 or more")

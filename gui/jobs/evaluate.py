@@ -59,10 +59,11 @@ class CamJob(Job):
 
     ready = Signal(object, list, object)  # PhotoCam, stage names, the LoadedModel it used
 
-    def __init__(self, model_path: str, photo: Path, stage: str | None, model=None, member: int = 0) -> None:
+    def __init__(self, model_path: str, photo: Path, stage: str | None, model=None, member: int = 0,
+                 tta: bool = False) -> None:
         super().__init__()
         self.model_path, self.photo, self.stage, self.model = model_path, Path(photo), stage, model
-        self.member = member
+        self.member, self.tta = member, tta
 
     def work(self) -> None:
         from core.data.decode import decode_square
@@ -76,6 +77,6 @@ class CamJob(Job):
         lm = self.model if same_model(self.model, ref) else load_run(ref)
         stages = [short_name(s, lm.model) for s in conv_stages(lm.model, lm.image_size)]
         pixels = decode_square(self.photo, lm.side)[None]
-        cam = explain_pixels(lm, [self.photo], pixels, self.stage if self.stage in stages else None)[0]
+        cam = explain_pixels(lm, [self.photo], pixels, self.stage if self.stage in stages else None, self.tta)[0]
         cam.rgb = display_crop(lm, self.photo, CAM_PX)  # the same region, sharp at the view's size
         self.post("ready", cam, stages, lm)

@@ -29,10 +29,12 @@ class CamView(QWidget):
     camReady = Signal(str)  # the photo whose Grad-CAM is shown
     failed = Signal(str)
 
-    def __init__(self, model_path: Callable[[], str | None], name: str = "camView", parent=None) -> None:
+    def __init__(self, model_path: Callable[[], str | None], name: str = "camView", parent=None,
+                 tta: Callable[[], bool] = lambda: False) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.model_path = model_path
+        self.tta = tta  # whether the probabilities shown beside the map are averaged with the mirror's (as the rows)
         self.job: CamJob | None = None
         self._pending: tuple | None = None
         self._wanted: Path | None = None  # the photo last asked for: only its Grad-CAM is shown
@@ -94,7 +96,7 @@ class CamView(QWidget):
         self._sync_members(model)
         self._wanted = Path(path)
         self._pending = (model, Path(path), self.stageCombo.currentText() or None, caption,
-                         max(self.memberCombo.currentIndex(), 0))
+                         max(self.memberCombo.currentIndex(), 0), self.tta())
         self.title.setText(f"Grad-CAM of {Path(path).name}: computing…")
         self._start_next()
 
@@ -105,12 +107,12 @@ class CamView(QWidget):
     def _start_next(self) -> None:
         if self._pending is None or (self.job is not None and self.job.is_running()):
             return
-        model, path, stage, caption, member = self._pending
+        model, path, stage, caption, member, tta = self._pending
         self._pending = None
         refs = members_of(model)
         if not same_model(self._lm, refs[min(member, len(refs) - 1)] if refs else model):
             self._lm = None  # another model (its stages differ), or this run retrained since
-        self.job = CamJob(model, path, stage, self._lm, member)
+        self.job = CamJob(model, path, stage, self._lm, member, tta)
         gen = self._generation
         self.job.ready.connect(lambda cam, stages, lm: self._show(cam, stages, lm, caption, gen, member))
         self.job.failed.connect(lambda message: self._failed(message, gen))

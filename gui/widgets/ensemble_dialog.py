@@ -15,6 +15,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
 
 from core.errors import InputError
+from core.runs.ensemble_rules import classes_mismatch, repeated_member, repeated_message
 from core.runs.meta import read_meta
 from core.runs.table import RunRow
 from gui.widgets.colors import Colors, follow_theme, mix
@@ -40,16 +41,17 @@ def ensemble_problem(paths: list[str]) -> str | None:
     paths = [str(p) for p in paths]
     if len(paths) < 2:
         return "An ensemble needs two runs or more: tick at least two."
-    if len(set(paths)) < len(paths):
-        return "A run is named twice: an ensemble averages different runs."
+    twice = repeated_member(paths)
+    if twice is not None:
+        return repeated_message(run_name(twice)).capitalize() + "."
     first = run_classes(paths[0])
     for p in paths:
         classes = run_classes(p)
         if classes is None:
             return f"{run_name(p)} cannot be read (its meta.json is missing or damaged): it cannot join an ensemble."
-        if classes != first:
-            return (f"{run_name(p)} cannot join {run_name(paths[0])}: its classes are {', '.join(classes)}, not "
-                    f"{', '.join(first)}. An ensemble averages the probabilities of the same classes.")
+        problem = classes_mismatch(run_name(p), classes, run_name(paths[0]), first or [])
+        if problem:
+            return problem[0].upper() + problem[1:] + ". An ensemble averages the probabilities of the same classes."
     return None
 
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter
 
 from core.errors import InputError
+from core.runs.ensemble_rules import member_key
 from core.runs.layout import ENSEMBLE_PREFIX, IMAGENET_PREFIX, ensemble_ref, model_refs
 from core.runs.table import RunRow, list_runs
 from gui.widgets.run_choice import choose_run
@@ -89,6 +90,8 @@ class ModelCombo(QComboBox):
     def add_ensemble(self, paths: list[str]) -> str:
         """List the ensemble of ``paths`` (once) after the runs and choose it; returns its reference."""
         ref = ensemble_ref([str(p) for p in paths])
+        same = [r for r in self.ensembles if sorted(map(member_key, model_refs(r))) == sorted(map(member_key, paths))]
+        ref = same[0] if same else ref  # the same runs ticked in another order: the same model, listed once
         if self.findData(ref) < 0:
             self.ensembles.append(ref)
             self.blockSignals(True)

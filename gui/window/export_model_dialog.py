@@ -24,9 +24,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.runs.layout import model_refs
 from core.runs.table import list_runs
 from gui.jobs.base import Job
 
+INTRO = ("The file takes a float32 photo batch and returns the run's calibrated class probabilities; the "
+         "preprocessing (size, mean, std, class names, temperature) is written beside it.")
+ENSEMBLE_NOTE = ("Predict uses an ensemble of {n} runs, which is not one network: each of its runs exports as its own "
+                 "file (its first run is chosen below); average their probabilities as the app does. ") + INTRO
 FORMATS = {"onnx": ("ONNX (onnxruntime, any language)", ".onnx"), "torchscript": ("TorchScript (torch.jit.load)", ".pt")}
 
 
@@ -57,8 +62,9 @@ class ExportModelDialog(QDialog):
         self.runCombo.setObjectName("exportRunCombo")
         for run in list_runs(weights_dir):
             self.runCombo.addItem(run.label, run.path)
-        if select and self.runCombo.findData(select) >= 0:
-            self.runCombo.setCurrentIndex(self.runCombo.findData(select))
+        members = model_refs(select) if select else []
+        if select and self.runCombo.findData(members[0]) >= 0:  # an ensemble is no one file: its first run
+            self.runCombo.setCurrentIndex(self.runCombo.findData(members[0]))
         self.formatCombo = QComboBox()
         self.formatCombo.setObjectName("exportFormatCombo")
         for key, (label, _) in FORMATS.items():
@@ -74,8 +80,7 @@ class ExportModelDialog(QDialog):
         self.exportButton.setObjectName("exportModelButton")
         self.exportButton.setDefault(True)
         self.exportButton.clicked.connect(self.start_export)
-        self.statusLabel = QLabel("The file takes a float32 photo batch and returns class probabilities; the "
-                                  "preprocessing (size, mean, std, class names) is written beside it.")
+        self.statusLabel = QLabel(ENSEMBLE_NOTE.format(n=len(members)) if len(members) > 1 else INTRO)
         self.statusLabel.setObjectName("exportModelStatus")
         self.statusLabel.setWordWrap(True)
         self.howTo = QPlainTextEdit()

@@ -67,7 +67,8 @@ class EvaluatePage(QWidget):
         self.tta_evaluated = False  # whether self.result averaged each photo with its mirror image
         self.evalDataEdit = QLineEdit()
         self.evalDataEdit.setObjectName("evalDataEdit")
-        self.evalDataEdit.setPlaceholderText("empty: the run's own validation photos (never trained on)")
+        self.evalDataEdit.setPlaceholderText("empty: the run's own validation photos (never trained on; an ensemble: "
+                                             "those of all its runs)")
         self.evalDataEdit.setToolTip("A labelled folder (cat.1.jpg names, or one sub-folder per class); "
                                      "leave empty to use the validation photos the run held out")
         browse = QPushButton("Folder…")
@@ -111,7 +112,8 @@ class EvaluatePage(QWidget):
         self.galleryList.photoChosen.connect(self._explain)
         self.galleryList.photoOpened.connect(lambda p: open_large(p.path, self._caption(p), self))
         self.camView = CamView(lambda: self.model_evaluated if self.result is not None
-                               else self.evalModelCombo.currentData())
+                               else self.evalModelCombo.currentData(),
+                               tta=lambda: self.tta_evaluated if self.result is not None else self.evalTtaCheck.isChecked())
         self.camView.openButton.setToolTip("Open the whole photo in a window")
         gallery_head = QHBoxLayout()
         gallery_head.addWidget(self.galleryLabel, 1)

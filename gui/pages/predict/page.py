@@ -107,7 +107,7 @@ class PredictPage(QWidget):
         layout.addWidget(self.rowsModelLabel)
         self.tableControls = TableControls(self.predictionsTable)
         layout.addWidget(self.tableControls)
-        self.camView = CamView(lambda: self.rows_model, "predictCamView")  # the rows' model explains them
+        self.camView = CamView(lambda: self.rows_model, "predictCamView", tta=lambda: self.rows_tta)  # as the rows
         self.predictionsTable.selectedChanged.connect(self._explain_selected)
         self.predictionsTable.rowsChanged.connect(self._selection_still_shown)
         split = QSplitter()
