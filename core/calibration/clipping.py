@@ -39,6 +39,10 @@ class ProbaBound:
         return f"P(dog) clipped to [{self.low:g}, {self.high:g}]: {self.why}"
 
 
+#: the bound where no model names one (no calibration record, or no model given)
+UNCHOSEN = ProbaBound(FIXED_BOUND, "the fixed bound (a model without a bound chosen on its validation photos)")
+
+
 def choose_bound(p_true: np.ndarray) -> float:
     """The candidate bound with the lowest log loss on these calibrated P(true class); the narrowest on a tie."""
     p_true = np.asarray(p_true, np.float64)
@@ -51,6 +55,6 @@ def proba_bound(calibrations: Sequence[dict | None]) -> ProbaBound:
     """The bound of a model (one calibration) or an ensemble (its members': the widest)."""
     chosen = [c.get("proba_clip") for c in calibrations if c]
     if not chosen or len(chosen) < len(calibrations) or any(b is None for b in chosen):
-        return ProbaBound(FIXED_BOUND, "the fixed bound (a model without a bound chosen on its validation photos)")
+        return UNCHOSEN
     whose = "its runs' widest, each " if len(chosen) > 1 else ""
     return ProbaBound(max(chosen), f"{whose}the bound with the lowest log loss on the validation photos")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.calibration.clipping import FIXED_BOUND, ProbaBound
+from core.calibration.clipping import UNCHOSEN, ProbaBound
 from core.errors import InputError
 from core.utils.atomic import check_write_target, csv_text, user_file_errors, write_text_atomic
 
@@ -60,7 +60,7 @@ def submission_id(path: Path) -> int:
 def submission_rows(preds: Sequence[Prediction], fmt: str, positive: int,
                     bound: ProbaBound | None = None) -> list[tuple[int, str]]:
     """(id, label) sorted by id; ``bound``: the model's clip for ``proba`` (default: the fixed one)."""
-    bound = bound or ProbaBound(FIXED_BOUND, "the fixed bound")
+    bound = bound or UNCHOSEN
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     rows, seen = [], {}

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.calibration.clipping import FIXED_BOUND, ProbaBound
+from core.calibration.clipping import UNCHOSEN
 from core.errors import InputError
 from core.inference.submission import (
     FORMATS,
@@ -140,7 +140,7 @@ class ExportDialog(QDialog):
     def _update_preview(self) -> None:
         help_text = FORMAT_HELP[self.fmt()]
         if self.fmt() == "proba":
-            help_text += " " + (self.bound or ProbaBound(FIXED_BOUND, "the fixed bound")).describe()
+            help_text += " " + (self.bound or UNCHOSEN).describe()
         self.formatHelp.setText(help_text)
         k = self.positiveCombo.currentIndex()
         self.labelMeaning.setText(label_words(self.classes, k) if k >= 0 else "")
