@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Every sub-command, in the order ``catdog --help`` lists them; nothing here loads torch."""
     from core.cli.archs import add_archs_parser
     from core.cli.bench import add_bench_parser
+    from core.cli.check import add_check_parser
     from core.cli.eval import add_eval_parser
     from core.cli.explain import add_explain_parser
     from core.cli.explore import add_explore_parser
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catdog", description="CatDog Studio: learn CNNs on cats vs dogs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_archs_parser, add_train_parser, add_predict_parser, add_eval_parser, add_explain_parser,
-                add_export_parser, add_bench_parser, add_explore_parser, add_runs_parsers):
+                add_export_parser, add_bench_parser, add_explore_parser, add_runs_parsers, add_check_parser):
         add(sub)
     return parser
 

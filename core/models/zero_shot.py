@@ -12,6 +12,8 @@ from torch import nn
 
 DOG_CLASSES = range(151, 269)
 CAT_CLASSES = range(281, 286)
+#: dogs, wolves, foxes, domestic and wild cats (151-293): a kitten ImageNet calls a lynx is still a cat photo
+CANID_FELID_CLASSES = range(151, 294)
 CLASSES = ["cat", "dog"]
 
 
