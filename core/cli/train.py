@@ -78,12 +78,14 @@ FLAG_FIELDS = {
     "image_size": "image_size", "val_split": "val_split", "val": "val_dir", "weights": "weights",
     "freeze": "freeze", "optimizer": "optimizer", "weight_decay": "weight_decay", "schedule": "schedule",
     "label_smoothing": "label_smoothing", "device": "device", "precision": "precision", "seed": "seed",
-    "out": "out", "name": "name", "cache_mb": "cache_mb",
+    "out": "out", "name": "name", "cache_mb": "cache_mb", "corrections": "corrections",
+    "use_corrections": "use_corrections",
 }
 
 
 def add_train_parser(sub) -> None:
     """``catdog train``: every default is TrainConfig's (flags left out stay None, so --resume sees what was given)."""
+    from core.data.corrections import FILE_NAME
     from core.hardware import DEVICES, PRECISIONS
     from core.models.registry import ARCHS
     from core.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
@@ -102,6 +104,12 @@ def add_train_parser(sub) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--val-split", type=float, help=f"validation share, stratified (default {d.val_split})")
     g.add_argument("--val", metavar="DIR", help="a separate validation folder")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--corrections", metavar="FILE",
+                   help=f"decisions to apply (path,action,label rows; default: DATA/{FILE_NAME} when present); "
+                        "the photos are never changed")
+    g.add_argument("--no-corrections", dest="use_corrections", action="store_false", default=None,
+                   help=f"ignore DATA/{FILE_NAME}: train on the folder's labels as they are")
     p.add_argument("--weights", choices=("imagenet", "none"),
                    help="imagenet: start from ImageNet weights (installed for efficientnet_lite0/1/2, downloaded "
                         f"once for the ResNet families); none: from scratch (default {d.weights})")
@@ -186,10 +194,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
     cfg = None
     if not args.resume:
+        from core.data.corrections import apply_corrections, training_corrections
         from core.data.discover import discover
 
         cfg = TrainConfig(**given).validate()  # every flag first, then the folder
-        n_photos = len(discover(cfg.data).samples)  # no photos or one class: said in a blink, before PyTorch loads
+        index = discover(cfg.data)  # no photos or one class, a wrong corrections file: said before PyTorch loads
+        fixes = training_corrections(index.root, index.classes, cfg.corrections, cfg.use_corrections)
+        n_photos = len(apply_corrections(index.samples, fixes)[0] if fixes else index.samples)
         if cfg.val_dir:
             n_photos += len(discover(cfg.val_dir).samples)
     from core.training.distributed import launched

@@ -4,7 +4,10 @@ A run records a fingerprint of its labelled photo list (names and classes, not p
 meta.json, and the split itself in last.ckpt. On --resume, a data folder that changed since (photos added, removed, renamed)
 would silently give another split and another schedule length; instead the run continues on
 its recorded split when every recorded photo is still there, and refuses, naming what is
-missing, when not. The run is never damaged either way.
+missing, when not. The run is never damaged either way. The photo list is the one training used, after
+the corrections file (core.data.corrections): a relabel or an exclusion changes the fingerprint, and the
+record keeps the fingerprint of the folder's own names beside it, so a resume tells "the corrections
+changed" from "the photos changed".
 """
 
 from __future__ import annotations
@@ -31,13 +34,29 @@ def fingerprint(samples: list[Sample], classes: list[str], root: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def make_record(samples: list[Sample], train_idx, val_idx, classes: list[str], root: Path) -> dict:
+def make_record(samples: list[Sample], train_idx, val_idx, classes: list[str], root: Path,
+                corrections: dict | None = None, photos: dict | None = None) -> dict:
+    """``corrections``: what the corrections file did ({"file", "relabeled", "excluded"}, None: no file);
+    ``photos``: fingerprints of DATA's photos as found and as used ({"found", "used"}; see ``data_prints``)."""
     return {
         "fingerprint": fingerprint(samples, classes, root),
         "classes": list(classes),
         "train": [[_name(samples[i].path, root), samples[i].label] for i in train_idx],
         "val": [[_name(samples[i].path, root), samples[i].label] for i in val_idx],
+        "corrections": corrections,
+        "photos": photos,
     }
+
+
+def data_prints(found: list[Sample], used: list[Sample], classes: list[str], root: Path) -> dict:
+    """DATA's photos as the folder names them and as training uses them (after the corrections file)."""
+    return {"found": fingerprint(found, classes, root), "used": fingerprint(used, classes, root)}
+
+
+def corrections_changed(record: dict, prints: dict) -> bool:
+    """True when DATA's photos are those of the record but the corrections applied to them are not."""
+    then = record.get("photos") or {}
+    return then.get("found") == prints["found"] and then.get("used") != prints["used"]
 
 
 def check_record(record: object, path: Path) -> None:
@@ -60,6 +79,15 @@ def check_record(record: object, path: Path) -> None:
             if not (isinstance(row, (list, tuple)) and len(row) == 2 and isinstance(row[0], str)
                     and isinstance(row[1], int) and not isinstance(row[1], bool) and 0 <= row[1] < len(classes)):
                 raise bad(f"split.{part}", f"holds {str(row)[:60]!r}, not a [photo, class number] pair")
+    done = record.get("corrections")
+    if done is not None and not (isinstance(done, dict) and isinstance(done.get("file"), str) and all(
+            isinstance(done.get(k), int) and not isinstance(done.get(k), bool) and done[k] >= 0
+            for k in ("relabeled", "excluded"))):
+        raise bad("split.corrections", "must be null or the corrections file and its counts")
+    prints = record.get("photos")
+    if prints is not None and not (isinstance(prints, dict) and all(isinstance(prints.get(k), str)
+                                                                     for k in ("found", "used"))):
+        raise bad("split.photos", "must be null or the fingerprints of the photos found and used")
 
 
 def restore(record: dict, root: Path) -> tuple[list[Sample], list[int], list[int]]:

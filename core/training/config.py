@@ -40,6 +40,8 @@ class TrainConfig:
     image_size: int | None = None  # None: the architecture's own (224; 240/260 for EfficientNet-Lite1/2)
     val_split: float = 0.2
     val_dir: str | None = None
+    corrections: str | None = None  # a corrections file (core.data.corrections); None: DATA's own, when present
+    use_corrections: bool = True  # False (--no-corrections): train on the folder's names as they are
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -76,6 +78,7 @@ class TrainConfig:
             (self.weights in WEIGHTS, f"--weights must be one of {', '.join(WEIGHTS)}"),
             (not self.freeze or self.weights == "imagenet",
              "--freeze needs --weights imagenet: a frozen random backbone has nothing to give"),
+            (self.use_corrections or not self.corrections, "--corrections and --no-corrections: give one of them"),
             (self.head_epochs >= 0, "head_epochs must not be negative"),
             (0 < self.backbone_lr_scale <= 1, "backbone_lr_scale must be in (0, 1]"),
         ]

@@ -16,10 +16,11 @@ import numpy as np
 
 from core.data.cache import PixelCache
 from core.data.classes import balance_warnings, match_classes
+from core.data.corrections import apply_corrections, default_file, shown_name, summary_line, training_corrections
 from core.data.discover import DatasetIndex, Sample, discover
 from core.data.split import stratified_split
 from core.errors import InputError
-from core.runs.split_record import fingerprint, make_record, restore
+from core.runs.split_record import corrections_changed, data_prints, fingerprint, make_record, restore
 from core.training.config import TrainConfig
 
 if TYPE_CHECKING:  # torch.distributed loads only when several processes run
@@ -40,6 +41,7 @@ class PlannedData:
     val_idx: list[int]
     split: dict  # the photo list and split, for last.ckpt (see split_record.py)
     note: str = ""  # said to the user: e.g. that a resume continues on the recorded split
+    corrections_line: str = ""  # said before the photos are read: what the corrections file changes
 
     @property
     def classes(self) -> list[str]:
@@ -102,18 +104,33 @@ class PreparedData:
 
 
 def plan_data(cfg: TrainConfig, recorded: dict | None = None) -> PlannedData:
-    """Discover and split (or take the ``recorded`` split of a resumed run): no photo is decoded yet."""
+    """Discover, apply the corrections file to DATA (not to --val) and split, or take the ``recorded`` split
+    of a resumed run whose photos or corrections changed since: no photo is decoded yet."""
     index = discover(cfg.data)
-    samples = list(index.samples)
-    note = ""
-    if recorded is not None and recorded["fingerprint"] != fingerprint(samples, index.classes, index.root) \
-            and not cfg.val_dir:
+    fixes = training_corrections(index.root, index.classes, cfg.corrections, cfg.use_corrections)
+    samples, done = list(index.samples), None
+    if fixes is not None:
+        samples, relabeled, excluded = apply_corrections(samples, fixes)
+        done = {"file": str(fixes.file), "relabeled": relabeled, "excluded": excluded}
+    prints = data_prints(index.samples, samples, index.classes, index.root)
+    note, said = "", summary_line(done, index.root) if done else ""
+    changed = recorded is not None and corrections_changed(recorded, prints)
+    moved = recorded is not None and recorded["fingerprint"] != fingerprint(samples, index.classes, index.root)
+    if changed or (moved and not cfg.val_dir):
         if recorded.get("classes", index.classes) != index.classes:
             raise InputError(f"cannot resume: {cfg.data} now has classes {index.classes}, the run was trained on "
                              f"{recorded.get('classes')}; start a new run")
+        n_now = len(samples)
         samples, train_idx, val_idx = restore(recorded, index.root)
-        note = (f"{cfg.data} changed since this run started ({len(index.samples)} photos now, "
-                f"{len(samples)} then); continuing on the run's recorded photos and split")
+        done, prints, said = recorded.get("corrections"), recorded.get("photos"), ""
+        if changed:
+            name = shown_name(fixes.file if fixes else default_file(index.root), index.root)
+            then = f"{done['relabeled']} relabeled, {done['excluded']} excluded" if done else "no corrections"
+            note = (f"{name} changed since this run started (then: {then}); continuing on the run's recorded "
+                    "photos and labels: a new run applies the file as it is now")
+        else:
+            note = (f"{cfg.data} changed since this run started ({n_now} photos now, {len(samples)} then); "
+                    "continuing on the run's recorded photos and split")
     elif cfg.val_dir:
         val_index = discover(cfg.val_dir)
         to_train = match_classes(val_index.classes, index.classes, f"--val {cfg.val_dir}")
@@ -123,8 +140,8 @@ def plan_data(cfg: TrainConfig, recorded: dict | None = None) -> PlannedData:
         train_idx, val_idx = list(range(n_train)), list(range(n_train, len(samples)))
     else:
         train_idx, val_idx = stratified_split([s.label for s in samples], cfg.val_split, cfg.seed)
-    split = make_record(samples, train_idx, val_idx, index.classes, index.root)
-    return PlannedData(index, samples, list(train_idx), list(val_idx), split, note)
+    split = make_record(samples, train_idx, val_idx, index.classes, index.root, done, prints)
+    return PlannedData(index, samples, list(train_idx), list(val_idx), split, note, said)
 
 
 def prepare_data(cfg: TrainConfig, plan: PlannedData, read: ReadPhotos,

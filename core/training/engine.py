@@ -106,6 +106,8 @@ class Trainer:
 
         self._emit(ev.Preparing(f"Reading images in {cfg.data}"))
         plan = plan_data(cfg, recorded)
+        if plan.corrections_line:
+            self._emit(ev.Preparing(plan.corrections_line))
         self._stop_here()
         if self.recorder is None:  # the folder, whole, before the long decode: from here on a kill leaves a run
             first = run_meta(cfg, plan, label, [], {"epoch": None, "val_acc": None}, "running", world.size)
@@ -186,7 +188,10 @@ def check_resume_flags(cfg: TrainConfig, given: dict) -> None:
             continue
         recorded = getattr(cfg, name, None)
         same = Path(value).expanduser().resolve() == Path(recorded).expanduser().resolve() \
-            if name in ("data", "val_dir", "out") and recorded else value == recorded
+            if name in ("data", "val_dir", "out", "corrections") and recorded else value == recorded
+        if not same and name == "use_corrections":
+            raise InputError("--no-corrections: this run was started without it (applying DATA's corrections file when "
+                             "present); a resumed run keeps its settings; start a new run instead")
         if not same:
             flag = {"data": "DATA", "val_dir": "--val"}.get(name, "--" + name.replace("_", "-"))
             raise InputError(f"{flag} {value}: this run was trained with {recorded}; a resumed run keeps its "
