@@ -177,3 +177,18 @@ def test_resume_with_the_same_file_says_nothing_of_a_change(data, tmp_path, caps
     assert main(["train", "--resume", str(tmp_path / "w" / "r"), "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert f"Applying {FILE_NAME}: 1 relabeled, 0 excluded" in out and "changed since" not in out
+
+
+def test_a_data_folder_given_relatively_is_corrected_too(tmp_path, monkeypatch):
+    """`catdog train data` from the folder above: discover() lists data/cat.1.jpg, the file says cat.1.jpg."""
+    from core.data.corrections import apply_corrections, training_corrections
+    from core.data.discover import discover
+
+    write_flat(tmp_path / "data", 4)
+    (tmp_path / "data" / "catdog-corrections.csv").write_text("path,action,label\ncat.1.jpg,exclude,\n"
+                                                             "cat.2.jpg,relabel,dog\n")
+    monkeypatch.chdir(tmp_path)
+    index = discover("data")
+    fixes = training_corrections(index.root, index.classes)
+    samples, relabeled, excluded = apply_corrections(list(index.samples), fixes)
+    assert (relabeled, excluded) == (1, 1) and len(samples) == 7

@@ -56,14 +56,15 @@ def default_file(data_root: str | Path) -> Path:
 def relative_name(photo: str | Path, data_root: str | Path) -> str | None:
     """How the file names a photo: its path under DATA with '/' separators (None: not under DATA)."""
     p, root = Path(photo).expanduser(), Path(data_root).expanduser()
-    if p.is_absolute():
-        try:
-            p = p.relative_to(root)
-        except ValueError:
+    try:  # a photo as discover() lists it: under DATA as DATA was given (relative or absolute)
+        p = p.relative_to(root)
+    except ValueError:
+        if p.is_absolute():
             try:  # DATA given relatively, the photo absolutely (links not followed)
                 p = Path(os.path.abspath(p)).relative_to(os.path.abspath(root))
             except ValueError:
                 return None
+        # else: a row of the file, already relative to DATA
     name = posixpath.normpath(p.as_posix())
     return None if name in (".", "..") or name.startswith("../") else name
 
