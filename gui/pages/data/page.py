@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from core.data.classes import balance_warnings
 from core.data.discover import DatasetIndex, discover
 from core.data.split import val_count
 from core.errors import InputError
+from gui.pages.data.check_panel import CheckPanel
 from gui.widgets.images import thumbnail
 
 SAMPLES_PER_CLASS = 8
@@ -40,6 +42,7 @@ class DataPage(QWidget):
     datasetChanged = Signal(object)  # DatasetIndex or None
     error = Signal(str)
     valSplitChanged = Signal(float)  # the share of each class kept for validation
+    checkFinished = Signal(int)  # the photo check is done: rows in suspectsList
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -92,13 +95,23 @@ class DataPage(QWidget):
         skipped_box = self.skippedBox = QGroupBox()
         QVBoxLayout(skipped_box).addWidget(self.skippedTable)
 
+        self.checkPanel = CheckPanel()  # "Check these photos": suspects, duplicates, the corrections file
+        self.checkPanel.checkFinished.connect(self.checkFinished)
+        self.checkPanel.error.connect(self.error)
+        self.dataCheckButton, self.suspectsList = self.checkPanel.dataCheckButton, self.checkPanel.suspectsList
+
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.summaryLabel)
         layout.addLayout(form)
-        layout.addWidget(scroll, 2)
-        layout.addWidget(skipped_box, 1)
+        split = QSplitter(Qt.Orientation.Vertical)  # the suspects want the room once checked; the user decides
+        for k, (widget, stretch) in enumerate(((self.checkPanel, 5), (scroll, 1), (skipped_box, 1))):
+            split.addWidget(widget)
+            split.setStretchFactor(k, stretch)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
         self.set_skipped([])
+        self.checkPanel.set_folder(None, [])
 
     def browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training photos", self.dataPathEdit.text() or str(Path.home()))
@@ -124,6 +137,7 @@ class DataPage(QWidget):
         self.unreadable = None
         self.error_message = ""
         self._clear_samples()
+        self.checkPanel.set_folder(None, [])
         if not folder:
             return
         try:
@@ -137,6 +151,7 @@ class DataPage(QWidget):
             return
         self._update_summary()
         self._show_samples()
+        self.checkPanel.set_folder(self.index.root, self.index.classes)
         self.set_skipped([(str(p), r) for p, r in self.index.ignored])
         self.datasetChanged.emit(self.index)
 
