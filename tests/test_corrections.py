@@ -192,3 +192,29 @@ def test_a_data_folder_given_relatively_is_corrected_too(tmp_path, monkeypatch):
     fixes = training_corrections(index.root, index.classes)
     samples, relabeled, excluded = apply_corrections(list(index.samples), fixes)
     assert (relabeled, excluded) == (1, 1) and len(samples) == 7
+
+
+def test_excluded_photos_go_to_the_trash_and_their_rows_with_them(tmp_path, monkeypatch):
+    """Only on request; the other photos stay byte-identical, and training runs on what is left."""
+    from core.data.corrections import default_file, read_corrections, set_decision
+    from core.data.trash import excluded_photos, trash_excluded
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))  # the trash of this test, on the same drive
+    data = write_flat(tmp_path / "data", 6)
+    classes = ["cat", "dog"]
+    file = default_file(data)
+    set_decision(file, data, classes, data / "cat.1.jpg", "exclude")
+    set_decision(file, data, classes, data / "cat.2.jpg", "relabel", "dog")
+    set_decision(file, data, classes, data / "dog.3.jpg", "exclude")
+    others = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.glob("*.jpg")
+              if p.name not in ("cat.1.jpg", "dog.3.jpg")}
+    assert sorted(p.name for p in excluded_photos(file, data, classes)) == ["cat.1.jpg", "dog.3.jpg"]
+    moved, failed = trash_excluded(file, data, classes)
+    assert sorted(p.name for p in moved) == ["cat.1.jpg", "dog.3.jpg"] and not failed
+    assert not (data / "cat.1.jpg").exists() and not (data / "dog.3.jpg").exists()
+    trashed = sorted(p.name for p in (tmp_path / "share" / "Trash" / "files").iterdir())
+    assert trashed == ["cat.1.jpg", "dog.3.jpg"]  # in the trash, not deleted
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.glob("*.jpg")} == others
+    assert [(r.path, r.action) for r in read_corrections(file, data, classes).rows] == [("cat.2.jpg", "relabel")]
+    assert main(["train", str(data), "--arch", "lenet", "--epochs", "1", "--image-size", "32",
+                 "--out", str(tmp_path / "w"), "--name", "r"]) == 0  # no row names a photo that went

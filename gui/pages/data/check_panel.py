@@ -24,11 +24,13 @@ from core.data.corrections import default_file, read_corrections, relative_name,
 from core.errors import InputError
 from gui.jobs.check import CheckJob
 from gui.pages.data.suspects import FILTERS, SHOWN, SuspectsList, rows_of
+from gui.pages.data.trash_action import confirm_and_trash
 
 
 class CheckPanel(QWidget):
     checkFinished = Signal(int)  # rows of the result (suspects and duplicate photos)
     error = Signal(str)
+    photosMoved = Signal()  # excluded photos went to the trash: the folder holds fewer photos now
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -57,6 +59,11 @@ class CheckPanel(QWidget):
         top.addWidget(self.cancelButton)
         top.addWidget(self.checkProgress, 1)
 
+        self.trashButton = QPushButton("Move excluded photos to the trash…")
+        self.trashButton.setObjectName("trashExcludedButton")
+        self.trashButton.setToolTip("Asks first; the photos can be restored from the system's trash")
+        self.trashButton.setEnabled(False)
+        self.trashButton.clicked.connect(self.trash_excluded)
         self.correctionsLabel = QLabel("")
         self.correctionsLabel.setObjectName("correctionsLabel")
         self.correctionsLabel.setWordWrap(True)
@@ -79,7 +86,10 @@ class CheckPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.statusLabel)
-        layout.addWidget(self.correctionsLabel)
+        fixes = QHBoxLayout()
+        fixes.addWidget(self.correctionsLabel, 1)
+        fixes.addWidget(self.trashButton)
+        layout.addLayout(fixes)
         layout.addLayout(bar)
         layout.addWidget(self.suspectsList, 1)
         self._set_hint()
@@ -170,8 +180,16 @@ class CheckPanel(QWidget):
             return
         self.refresh_decisions()
 
+    def trash_excluded(self) -> None:
+        file = self.corrections_file()
+        said = confirm_and_trash(self, file, self.root, self.classes) if file is not None else None
+        if said is not None:
+            self.photosMoved.emit()  # the page reads the folder again (this panel with it)
+            self.statusLabel.setText(said)
+
     def refresh_decisions(self) -> None:
         file = self.corrections_file()
+        self.trashButton.setEnabled(False)
         if file is None or not file.exists():
             self.correctionsLabel.setText("")
             self.suspectsList.suspects.set_decisions({})
@@ -183,6 +201,7 @@ class CheckPanel(QWidget):
             self.suspectsList.suspects.set_decisions({})
             return
         self.correctionsLabel.setText(f"Training applies {file.name} ({len(decisions)} decisions)")
+        self.trashButton.setEnabled(any(d.action == "exclude" for d in decisions.values()))
         shown = {}
         for row in self.rows:
             d = decisions.get(relative_name(row.path, self.root) or "")

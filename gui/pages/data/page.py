@@ -98,6 +98,7 @@ class DataPage(QWidget):
         self.checkPanel = CheckPanel()  # "Check these photos": suspects, duplicates, the corrections file
         self.checkPanel.checkFinished.connect(self.checkFinished)
         self.checkPanel.error.connect(self.error)
+        self.checkPanel.photosMoved.connect(self.reload)
         self.dataCheckButton, self.suspectsList = self.checkPanel.dataCheckButton, self.checkPanel.suspectsList
 
         layout = QVBoxLayout(self)
@@ -127,6 +128,11 @@ class DataPage(QWidget):
 
     def set_val_split(self, share: float) -> None:
         self.valSplitSpin.setValue(share)
+
+    def reload(self) -> None:
+        """The same folder read again (photos went to the trash): counts, samples and classes anew."""
+        self.index = None
+        self.set_folder(self.folder())
 
     def set_folder(self, folder: str) -> None:
         folder = str(folder).strip()
