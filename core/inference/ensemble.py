@@ -14,7 +14,7 @@ from pathlib import Path
 from core.calibration.clipping import ProbaBound, proba_bound
 from core.errors import InputError
 from core.inference.predict import LoadedModel, load_run
-from core.runs.ensemble_rules import classes_mismatch, repeated_member, repeated_message
+from core.runs.ensemble_rules import classes_mismatch, ensemble_title, repeated_member, repeated_message
 from core.runs.layout import ensemble_ref, model_refs
 
 
@@ -28,7 +28,7 @@ class Ensemble:
 
     @property
     def name(self) -> str:
-        return f"Ensemble of {len(self.members)} runs"
+        return ensemble_title(len(self.members))
 
     @property
     def ref(self) -> str:

@@ -9,6 +9,11 @@ from pathlib import Path
 from core.runs.layout import IMAGENET_PREFIX, run_dir_of
 
 
+def ensemble_title(n: int) -> str:
+    """How the command line, the model boxes and the rows name an ensemble: 'Ensemble of 2 runs'."""
+    return f"Ensemble of {n} runs"
+
+
 def member_key(ref: str) -> str:
     """What a reference names: ``w/a``, ``./w/a/`` and ``w/a/model.safetensors`` are one run."""
     if str(ref).startswith(IMAGENET_PREFIX):

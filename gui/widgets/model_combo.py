@@ -17,7 +17,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter
 
 from core.errors import InputError
-from core.runs.ensemble_rules import member_key
+from core.runs.ensemble_rules import ensemble_title, member_key
 from core.runs.layout import ENSEMBLE_PREFIX, IMAGENET_PREFIX, ensemble_ref, model_refs
 from core.runs.table import RunRow, list_runs
 from gui.widgets.run_choice import choose_run
@@ -46,7 +46,7 @@ def run_name(ref: str) -> str:
 
 def ensemble_label(paths: list[str]) -> str:
     """'Ensemble of 2 runs (a, b)': how the box, the rows and the status line name an ensemble."""
-    return f"Ensemble of {len(paths)} runs ({', '.join(run_name(p) for p in paths)})"
+    return f"{ensemble_title(len(paths))} ({', '.join(run_name(p) for p in paths)})"
 
 
 def model_name(ref: str | None) -> str:
@@ -104,7 +104,7 @@ class ModelCombo(QComboBox):
     def _add_ensemble_item(self, ref: str, at: int | None = None) -> None:
         labels = {run.path: run.label for run in self.runs}
         members = members_of(ref)
-        tip = (f"Ensemble of {len(members)} runs: the calibrated probabilities of\n" +
+        tip = (f"{ensemble_title(len(members))}: the calibrated probabilities of\n" +
                "\n".join(f"  • {labels.get(m, m)}" for m in members) +
                "\nare averaged for every photo (each run sees it at its own size); it takes the time of all of them")
         at = self.count() if at is None else at
