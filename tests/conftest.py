@@ -111,6 +111,21 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CATDOG_CACHE_DIR", str(tmp_path / "pixel-cache"))
 
 
+@pytest.fixture
+def trash_files(tmp_path, monkeypatch) -> Path:
+    """The system trash's files folder for this test alone (on the test's drive). send2trash reads
+    XDG_DATA_HOME once, at import, so the module's own constants are pointed here, not the variable."""
+    import os
+
+    import send2trash.plat_other as trash
+
+    home = tmp_path / "share"
+    monkeypatch.setattr(trash, "XDG_DATA_HOME", os.fsencode(home))
+    monkeypatch.setattr(trash, "HOMETRASH_B", os.fsencode(home / "Trash"))
+    monkeypatch.setattr(trash, "HOMETRASH", str(home / "Trash"))
+    return home / "Trash" / "files"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path):
     """The app's QSettings (INI, user scope) live in the test's folder, not the user's."""

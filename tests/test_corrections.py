@@ -43,7 +43,6 @@ def data(tmp_path):
     ("cat.1.jpg,relabel,", "line 3: label is empty"),
     ("cat.1.jpg,relabel,horse", "line 3: label 'horse' is not a class"),
     ("../cat.1.jpg,exclude,", "line 3: path '../cat.1.jpg' is outside the data folder"),
-    ("cat.99.jpg,exclude,", "line 3: path 'cat.99.jpg': no such photo"),
     ("cat.1.jpg,exclude,,extra", "line 3: 4 fields"),
 ])
 def test_a_wrong_row_is_one_line_naming_the_file_and_line(data, row, needle):
@@ -122,6 +121,26 @@ def test_training_applies_the_file_exactly_and_never_touches_a_photo(data, tmp_p
     assert sorted(p.name for p in data.iterdir()) == sorted([*before, FILE_NAME])
 
 
+def test_a_photo_deleted_by_hand_since_its_decision_is_passed_over_not_an_error(data, tmp_path, capsys):
+    """Deleting a decided photo in the file manager must not lock the folder: training, new decisions and the
+    trash go on, and the row stays in case the photo comes back."""
+    write_file(data / FILE_NAME, "cat.0.jpg,relabel,dog", "cat.1.jpg,exclude,", "dog.0.jpg,exclude,")
+    (data / "cat.0.jpg").unlink()
+    (data / "cat.1.jpg").unlink()
+    assert main(["train", str(data), *TRAIN, "--epochs", "1", "--out", str(tmp_path / "w"), "--name", "r"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Applying"))
+    assert line.startswith(f"Applying {FILE_NAME}: 0 relabeled, 1 excluded (2 row(s) name photos no longer")
+    assert "cat.0.jpg, cat.1.jpg" in line
+    meta = json.loads((tmp_path / "w" / "r" / "meta.json").read_text())
+    assert meta["data"]["corrections"]["excluded"] == 1
+    assert meta["data"]["train_images"] + meta["data"]["val_images"] == 24 - 3
+    rows = set_decision(data / FILE_NAME, data, CLASSES, data / "dog.5.jpg", "keep")
+    assert [r.path for r in rows] == ["cat.0.jpg", "cat.1.jpg", "dog.0.jpg", "dog.5.jpg"]
+    from core.data.trash import excluded_photos
+
+    assert excluded_photos(data / FILE_NAME, data, CLASSES) == [data / "dog.0.jpg"]
+
+
 def test_no_corrections_ignores_the_file_and_another_file_can_be_named(data, tmp_path, capsys):
     write_file(data / FILE_NAME, "dog.1.jpg,exclude,")
     assert main(["train", str(data), *TRAIN, "--epochs", "1", "--out", str(tmp_path / "w"), "--name", "off",
@@ -194,12 +213,11 @@ def test_a_data_folder_given_relatively_is_corrected_too(tmp_path, monkeypatch):
     assert (relabeled, excluded) == (1, 1) and len(samples) == 7
 
 
-def test_excluded_photos_go_to_the_trash_and_their_rows_with_them(tmp_path, monkeypatch):
+def test_excluded_photos_go_to_the_trash_and_their_rows_with_them(tmp_path, trash_files):
     """Only on request; the other photos stay byte-identical, and training runs on what is left."""
     from core.data.corrections import default_file, read_corrections, set_decision
     from core.data.trash import excluded_photos, trash_excluded
 
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))  # the trash of this test, on the same drive
     data = write_flat(tmp_path / "data", 6)
     classes = ["cat", "dog"]
     file = default_file(data)
@@ -212,7 +230,7 @@ def test_excluded_photos_go_to_the_trash_and_their_rows_with_them(tmp_path, monk
     moved, failed = trash_excluded(file, data, classes)
     assert sorted(p.name for p in moved) == ["cat.1.jpg", "dog.3.jpg"] and not failed
     assert not (data / "cat.1.jpg").exists() and not (data / "dog.3.jpg").exists()
-    trashed = sorted(p.name for p in (tmp_path / "share" / "Trash" / "files").iterdir())
+    trashed = sorted(p.name for p in trash_files.iterdir())
     assert trashed == ["cat.1.jpg", "dog.3.jpg"]  # in the trash, not deleted
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.glob("*.jpg")} == others
     assert [(r.path, r.action) for r in read_corrections(file, data, classes).rows] == [("cat.2.jpg", "relabel")]

@@ -144,3 +144,52 @@ def test_drops_on_the_evaluate_page_are_evaluation_photos(window, qtbot, trained
     with qtbot.waitSignal(page.camView.camReady, timeout=TIMEOUT_MS) as cam:
         assert drop_files(page, [photo]) == (True, True)
     assert cam.args == [str(photo)]
+
+
+def test_gallery_keys_record_decisions_in_the_photos_folder(window, qtbot, tmp_path, trained):
+    """The Data page's keys act on the Evaluate gallery's photo: relabel, exclude, undo, written to the
+    corrections file of the folder the photos come from, shown on the photo and counted by the Data page."""
+    import csv
+
+    from core.inference.eval_sets import eval_set
+
+    page = window.evaluatePage
+    holdout = write_three_classes(tmp_path / "holdout", 3, seed=7)
+    before = {p: p.read_bytes() for p in holdout.rglob("*.png")}
+    page.evalDataEdit.setText(str(holdout))
+    with qtbot.waitSignal(window.evaluationReady, timeout=TIMEOUT_MS):
+        page.evaluateButton.click()
+    gallery = page.galleryList
+    qtbot.waitUntil(lambda: gallery.count() == 9)
+    assert str(holdout / "catdog-corrections.csv") in page.galleryHint.text() and "X exclude" in page.galleryHint.text()
+    first, second = gallery.photos[0].path, gallery.photos[1].path
+    gallery.setFocus()
+    gallery.setCurrentRow(0)
+    qtbot.keyClick(gallery, "3")  # relabel to the third class: fox
+    gallery.setCurrentRow(1)
+    qtbot.keyClick(gallery, Qt.Key.Key_X)
+    file = holdout / "catdog-corrections.csv"
+
+    def rows():
+        with open(file, newline="", encoding="utf-8") as f:
+            return [tuple(r) for r in csv.reader(f)][1:]
+
+    name = lambda p: p.relative_to(holdout).as_posix()  # noqa: E731
+    assert rows() == [(name(first), "relabel", "fox"), (name(second), "exclude", "")]
+    assert "[→ fox]" in gallery.model().index(0).data() and "[excluded]" in gallery.model().index(1).data()
+    qtbot.keyClick(gallery, Qt.Key.Key_U)
+    assert rows() == [(name(first), "relabel", "fox")] and "[" not in gallery.model().index(1).data()
+    qtbot.mouseClick(page.topLossesButton, Qt.MouseButton.LeftButton)  # shown again: the decision is read back
+    assert "[→ fox]" in gallery.model().index(gallery.photos.index(next(p for p in gallery.photos
+                                                                          if p.path == first))).data()
+    assert {p: p.read_bytes() for p in holdout.rglob("*.png")} == before
+
+    window.dataPathEdit.setText(str(holdout))
+    window.dataPathEdit.editingFinished.emit()
+    relabeled = int(first.parent.name != "fox")
+    assert (f"training applies catdog-corrections.csv: {relabeled} relabeled, 0 excluded"
+            in window.dataPage.summaryLabel.text())
+
+    run = trained / "w" / "three"  # the run's own validation photos: decisions go to its training folder
+    chosen = eval_set(str(run), list(CLASSES))
+    assert chosen.root == trained / "train" and chosen.classes == list(CLASSES)

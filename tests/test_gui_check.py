@@ -81,12 +81,12 @@ def test_cancel_stops_the_check(window, qtbot, tmp_path):
     assert "cancel" in panel.statusLabel.text().lower() and window.dataPage.suspectsList.count() == 0
 
 
-def test_move_excluded_photos_to_the_trash_asks_then_moves_only_them(window, qtbot, tmp_path, monkeypatch):
+def test_move_excluded_photos_to_the_trash_asks_then_moves_only_them(window, qtbot, tmp_path, monkeypatch,
+                                                                     trash_files):
     from PySide6.QtWidgets import QMessageBox
 
     from core.data.corrections import default_file, set_decision
 
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))  # this test's trash, on the same drive
     data = write_flat(tmp_path / "train", 6, size=48)
     set_decision(default_file(data), data, ["cat", "dog"], data / "cat.1.jpg", "exclude")
     set_decision(default_file(data), data, ["cat", "dog"], data / "dog.2.jpg", "relabel", "cat")
@@ -101,7 +101,7 @@ def test_move_excluded_photos_to_the_trash_asks_then_moves_only_them(window, qtb
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     kept = {k: v for k, v in digest(data).items() if k != "cat.1.jpg"}
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert not (data / "cat.1.jpg").exists() and (tmp_path / "share" / "Trash" / "files" / "cat.1.jpg").exists()
+    assert not (data / "cat.1.jpg").exists() and (trash_files / "cat.1.jpg").exists()
     assert digest(data) == kept and rows(default_file(data)) == [("dog.2.jpg", "relabel", "cat")]
     assert "<b>11</b> image files" in page.summaryLabel.text()  # the folder read again: one photo fewer
     assert "Moved 1 photo(s) to the trash" in page.checkPanel.statusLabel.text() and not button.isEnabled()

@@ -4,6 +4,8 @@
 DATA with ``/`` separators, ``action`` one of ``relabel`` (to ``label``, a class of the folder), ``exclude``
 or ``keep`` (judged and left as it is, so a check need not show it again). The last row for a photo wins.
 Photos are never renamed, moved or deleted: a wrong label stays fixable and undoable in one plain file.
+A row whose photo was deleted since (by hand, or moved to the trash elsewhere) is not an error: it applies to
+nothing, is kept in case the photo comes back, and training says how many such rows it passed over.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class Corrections:
         """Photo -> its decision, the last row for a photo winning."""
         return {r.path: r for r in self.rows}
 
+    def missing(self) -> list[str]:
+        """The photos decided on that are no longer in the folder (their rows apply to nothing)."""
+        return [name for name in self.decisions() if not (self.root / name).is_file()]
+
 
 def default_file(data_root: str | Path) -> Path:
     return Path(data_root).expanduser() / FILE_NAME
@@ -76,8 +82,10 @@ def _match_class(label: str, classes: list[str]) -> str | None:
     return same[0] if len(same) == 1 else None
 
 
-def check_row(row: Correction, root: Path, classes: list[str], where: str) -> Correction:
-    """The row with its path normalised and its label spelled as the folder's class; InputError naming ``where``."""
+def check_row(row: Correction, root: Path, classes: list[str], where: str, new: bool = True) -> Correction:
+    """The row with its path normalised and its label spelled as the folder's class; InputError naming ``where``.
+
+    A ``new`` decision must name a photo in the folder; a row already in the file may name one deleted since."""
     if row.action not in ACTIONS:
         raise InputError(f"{where}: action {row.action!r} is unknown; use {', '.join(ACTIONS)}")
     if not row.path.strip():
@@ -85,7 +93,7 @@ def check_row(row: Correction, root: Path, classes: list[str], where: str) -> Co
     name = relative_name(row.path, root)
     if name is None:
         raise InputError(f"{where}: path {row.path!r} is outside the data folder {root}; give it relative to it")
-    if not (root / name).is_file():
+    if new and not (root / name).is_file():
         raise InputError(f"{where}: path {name!r}: no such photo in {root}; remove the line or put the photo back")
     label = ""
     if row.action == "relabel":
@@ -129,7 +137,7 @@ def read_corrections(path: str | Path, data_root: str | Path, classes: list[str]
         parsed = parse_rows(text, file)
     except csv.Error as exc:
         raise InputError(f"{file}: not a CSV file ({exc})") from None
-    rows = [check_row(r, root, classes, f"{file}, line {r.line}") for r in parsed]
+    rows = [check_row(r, root, classes, f"{file}, line {r.line}", new=False) for r in parsed]
     return Corrections(file, root, list(classes), rows)
 
 
@@ -160,9 +168,11 @@ def apply_corrections(samples: list[Sample], corrections: Corrections) -> tuple[
     """(samples without the excluded photos and with the new labels, photos relabeled, photos excluded).
 
     A relabel to the class the photo already has changes nothing and is not counted. A row naming a
-    photo that is not one of the training photos (a loose file the folder's layout ignores) is an error.
+    photo that is not one of the training photos (a loose file the folder's layout ignores) is an error;
+    one naming a photo no longer there applies to nothing (``Corrections.missing``).
     """
-    decisions = corrections.decisions()
+    gone = set(corrections.missing())
+    decisions = {name: row for name, row in corrections.decisions().items() if name not in gone}
     index = {c: i for i, c in enumerate(corrections.classes)}
     names = {relative_name(s.path, corrections.root): s for s in samples}
     for name, row in decisions.items():
@@ -200,6 +210,11 @@ def shown_name(file: str | Path, data_root: str | Path) -> str:
     return file.name if file == default_file(data_root) else str(file)
 
 
-def summary_line(done: dict, data_root: str | Path) -> str:
-    """'Applying catdog-corrections.csv: 3 relabeled, 2 excluded' for a run's ``data.corrections``."""
-    return f"Applying {shown_name(done['file'], data_root)}: {done['relabeled']} relabeled, {done['excluded']} excluded"
+def summary_line(done: dict, data_root: str | Path, missing: list[str] | None = None, verb: str = "Applying") -> str:
+    """'Applying catdog-corrections.csv: 3 relabeled, 2 excluded' for a run's ``data.corrections`` (and the rows
+    it passed over: photos no longer in the folder)."""
+    line = f"{verb} {shown_name(done['file'], data_root)}: {done['relabeled']} relabeled, {done['excluded']} excluded"
+    if missing:
+        names = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        line += f" ({len(missing)} row(s) name photos no longer in the folder, passed over: {names})"
+    return line

@@ -10,9 +10,10 @@ from core.data.corrections import read_corrections, write_corrections
 
 
 def excluded_photos(file: str | Path, data_root: str | Path, classes: list[str]) -> list[Path]:
-    """The photos the file excludes now (its last decision for each)."""
+    """The photos the file excludes now (its last decision for each) that are still in the folder."""
     fixes = read_corrections(file, data_root, classes)
-    return [Path(data_root) / d.path for d in fixes.decisions().values() if d.action == "exclude"]
+    gone = set(fixes.missing())
+    return [Path(data_root) / d.path for d in fixes.decisions().values() if d.action == "exclude" and d.path not in gone]
 
 
 def trash_excluded(file: str | Path, data_root: str | Path, classes: list[str]
@@ -21,12 +22,13 @@ def trash_excluded(file: str | Path, data_root: str | Path, classes: list[str]
     from send2trash import send2trash
 
     fixes = read_corrections(file, data_root, classes)
+    already = set(fixes.missing())  # deleted by hand since: nothing to move
     moved: list[Path] = []
     failed: list[tuple[Path, str]] = []
     gone: set[str] = set()
     try:
         for d in fixes.decisions().values():
-            if d.action != "exclude":
+            if d.action != "exclude" or d.path in already:
                 continue
             photo = Path(data_root) / d.path
             try:

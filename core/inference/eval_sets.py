@@ -24,13 +24,16 @@ class EvalSet:
     samples: list[tuple[Path, int]]  # (photo, class index of the model)
     description: str  # for a person: where the photos come from
     ignored: list[tuple[Path, str]] = field(default_factory=list)
+    root: Path | None = None  # the labelled folder the photos are in (None: several), whose corrections file
+    classes: list[str] = field(default_factory=list)  # ... judges them, with the folder's class names
 
 
 def labelled_folder(data: str | Path, model_classes: list[str], flag: str = "DATA") -> EvalSet:
     check_folder(flag, str(data), "evaluation folder")
     index = discover(data)
     to_model = match_classes(index.classes, model_classes, str(data))
-    return EvalSet([(s.path, to_model[s.label]) for s in index.samples], index.summary(), list(index.ignored))
+    return EvalSet([(s.path, to_model[s.label]) for s in index.samples], index.summary(), list(index.ignored),
+                   Path(index.root), list(index.classes))
 
 
 def _recorded_split(run_dir: Path) -> dict | None:
@@ -109,7 +112,8 @@ def run_validation(run_dir: str | Path, model_classes: list[str]) -> EvalSet:
             gone.append((path, "in the run's validation split but no longer on disk"))
     if not samples:
         raise InputError(f"none of the {len(record['val'])} validation photos of {run_dir.name} is still in {root}")
-    return EvalSet(samples, f"{len(samples)} validation photos of {run_dir.name} (never trained on) in {root}", gone)
+    return EvalSet(samples, f"{len(samples)} validation photos of {run_dir.name} (never trained on) in {root}", gone,
+                   root, classes)
 
 
 def eval_set(model: str | list[str], model_classes: list[str], data: str | None = None) -> EvalSet:
@@ -134,4 +138,7 @@ def _common_validation(sets: list[EvalSet]) -> EvalSet:
                          "validation photos): choose a labelled folder to evaluate the ensemble on")
     samples = [(p, t) for p, t in sets[0].samples if p.resolve() in common]
     ignored = list(dict.fromkeys(x for s in sets for x in s.ignored))
-    return EvalSet(samples, f"{len(samples)} validation photos of all {len(sets)} runs (never trained on)", ignored)
+    roots = {str(s.root.resolve()) if s.root else None for s in sets}
+    same = len(roots) == 1 and len({tuple(s.classes) for s in sets}) == 1
+    return EvalSet(samples, f"{len(samples)} validation photos of all {len(sets)} runs (never trained on)", ignored,
+                   sets[0].root if same else None, sets[0].classes if same else [])

@@ -113,7 +113,7 @@ def plan_data(cfg: TrainConfig, recorded: dict | None = None) -> PlannedData:
         samples, relabeled, excluded = apply_corrections(samples, fixes)
         done = {"file": str(fixes.file), "relabeled": relabeled, "excluded": excluded}
     prints = data_prints(index.samples, samples, index.classes, index.root)
-    note, said = "", summary_line(done, index.root) if done else ""
+    note, said = "", summary_line(done, index.root, fixes.missing()) if done else ""
     changed = recorded is not None and corrections_changed(recorded, prints)
     moved = recorded is not None and recorded["fingerprint"] != fingerprint(samples, index.classes, index.root)
     if changed or (moved and not cfg.val_dir):

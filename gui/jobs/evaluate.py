@@ -31,6 +31,7 @@ class EvalJob(Job):
 
     loaded = Signal(object)  # LoadedModel or Ensemble
     started = Signal(int, str)  # photos to evaluate, where they come from
+    source = Signal(object, list)  # the labelled folder they are in (None: several) and its class names
     progress = Signal(int, int)
     finishedWith = Signal(object, list)  # EvalResult, ignored [(path, reason)]
 
@@ -46,6 +47,7 @@ class EvalJob(Job):
         lm = self.model if same_model(self.model, self.model_path) else load_model(self.model_path)
         self.post("loaded", lm)
         chosen = eval_set(self.model_path, lm.classes, self.data)
+        self.post("source", chosen.root, chosen.classes)
         self.post("started", len(chosen.samples), chosen.description)
         result = evaluate(lm, chosen.samples, tta=self.tta, batch_size=32, progress=lambda d, t: self.post("progress", d, t),
                           should_stop=self.stop_event.is_set)

@@ -20,22 +20,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.corrections import default_file, read_corrections, relative_name, set_decision
 from core.errors import InputError
 from gui.jobs.check import CheckJob
-from gui.pages.data.suspects import FILTERS, SHOWN, SuspectsList, rows_of
+from gui.pages.data.suspects import FILTERS, SuspectsList, rows_of
 from gui.pages.data.trash_action import confirm_and_trash
+from gui.widgets.decisions import DecisionBook, keys_hint
 
 
 class CheckPanel(QWidget):
     checkFinished = Signal(int)  # rows of the result (suspects and duplicate photos)
     error = Signal(str)
     photosMoved = Signal()  # excluded photos went to the trash: the folder holds fewer photos now
+    decisionsChanged = Signal()  # the corrections file was read again (the page's counts follow it)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.root: Path | None = None
         self.classes: list[str] = []
+        self.book: DecisionBook | None = None  # the folder's corrections file
         self.job: CheckJob | None = None
         self.result = None
         self.rows = []
@@ -101,6 +103,7 @@ class CheckPanel(QWidget):
         self.job = None
         self.root = Path(root) if root else None
         self.classes = list(classes)
+        self.book = DecisionBook(self.root, self.classes) if self.root is not None else None
         self.suspectsList.classes = self.classes
         self.result, self.rows = None, []
         self.suspectsList.show_rows([])
@@ -110,9 +113,7 @@ class CheckPanel(QWidget):
         self.refresh_decisions()
 
     def _set_hint(self) -> None:
-        keys = ", ".join(f"{k + 1} {name}" for k, name in enumerate(self.classes[:9]))
-        self.hintLabel.setText(f"Keys on a photo: {keys + ' (relabel) · ' if keys else ''}X exclude · K keep · U undo. "
-                               "Decisions go to catdog-corrections.csv; photos are never changed.")
+        self.hintLabel.setText(keys_hint(self.classes))
 
     # -- the check ----------------------------------------------------------------------
     def start(self) -> None:
@@ -166,16 +167,15 @@ class CheckPanel(QWidget):
 
     # -- decisions ----------------------------------------------------------------------
     def corrections_file(self) -> Path | None:
-        return default_file(self.root) if self.root is not None else None
+        return self.book.file if self.book is not None else None
 
     def decide(self, photo: str, action: str | None, label: str) -> None:
         """Record (or with ``action`` None forget) one photo's decision in the corrections file, at once."""
-        if self.root is None or relative_name(photo, self.root) is None:
-            self._failed(f"{Path(photo).name} is not in the training folder: only its photos take decisions")
+        if self.book is None:
             return
         try:
-            set_decision(self.corrections_file(), self.root, self.classes, photo, action, label)
-        except (InputError, OSError) as exc:
+            self.book.decide(photo, action, label)
+        except InputError as exc:
             self._failed(str(exc))
             return
         self.refresh_decisions()
@@ -188,23 +188,22 @@ class CheckPanel(QWidget):
             self.statusLabel.setText(said)
 
     def refresh_decisions(self) -> None:
-        file = self.corrections_file()
+        self._show_decisions()
+        self.decisionsChanged.emit()
+
+    def _show_decisions(self) -> None:
+        book = self.book
         self.trashButton.setEnabled(False)
-        if file is None or not file.exists():
+        if book is None or not book.file.exists():
             self.correctionsLabel.setText("")
             self.suspectsList.suspects.set_decisions({})
             return
         try:
-            decisions = read_corrections(file, self.root, self.classes).decisions()
+            decisions = book.decisions()
         except InputError as exc:
-            self.correctionsLabel.setText(f"<b>Cannot use {file.name}:</b> {exc}")
+            self.correctionsLabel.setText(f"<b>Cannot use {book.file.name}:</b> {exc}")
             self.suspectsList.suspects.set_decisions({})
             return
-        self.correctionsLabel.setText(f"Training applies {file.name} ({len(decisions)} decisions)")
+        self.correctionsLabel.setText(f"Training applies {book.file.name} ({len(decisions)} decisions)")
         self.trashButton.setEnabled(any(d.action == "exclude" for d in decisions.values()))
-        shown = {}
-        for row in self.rows:
-            d = decisions.get(relative_name(row.path, self.root) or "")
-            if d is not None:
-                shown[str(row.path)] = SHOWN[d.action].format(label=d.label)
-        self.suspectsList.suspects.set_decisions(shown)
+        self.suspectsList.suspects.set_decisions(book.shown([row.path for row in self.rows], decisions))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.classes import balance_warnings
+from core.data.corrections import apply_corrections, summary_line, training_corrections
 from core.data.discover import DatasetIndex, discover
 from core.data.split import val_count
 from core.errors import InputError
@@ -96,16 +97,18 @@ class DataPage(QWidget):
         QVBoxLayout(skipped_box).addWidget(self.skippedTable)
 
         self.checkPanel = CheckPanel()  # "Check these photos": suspects, duplicates, the corrections file
+        self.checkPanel.checkFinished.connect(self._room_for_suspects)
         self.checkPanel.checkFinished.connect(self.checkFinished)
         self.checkPanel.error.connect(self.error)
         self.checkPanel.photosMoved.connect(self.reload)
+        self.checkPanel.decisionsChanged.connect(self._update_summary)
         self.dataCheckButton, self.suspectsList = self.checkPanel.dataCheckButton, self.checkPanel.suspectsList
 
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.summaryLabel)
         layout.addLayout(form)
-        split = QSplitter(Qt.Orientation.Vertical)  # the suspects want the room once checked; the user decides
+        split = self.splitter = QSplitter(Qt.Orientation.Vertical)  # the suspects want the room once checked
         for k, (widget, stretch) in enumerate(((self.checkPanel, 5), (scroll, 1), (skipped_box, 1))):
             split.addWidget(widget)
             split.setStretchFactor(k, stretch)
@@ -113,6 +116,13 @@ class DataPage(QWidget):
         layout.addWidget(split, 1)
         self.set_skipped([])
         self.checkPanel.set_folder(None, [])
+
+    def _room_for_suspects(self) -> None:
+        """A finished check gets the height the samples and the skipped files held (the user can drag it back)."""
+        sizes = self.splitter.sizes()
+        rest = [self.splitter.widget(k).minimumSizeHint().height() for k in (1, 2)]
+        if sum(sizes) > sum(rest):
+            self.splitter.setSizes([sum(sizes) - sum(rest), *rest])
 
     def browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training photos", self.dataPathEdit.text() or str(Path.home()))
@@ -169,13 +179,14 @@ class DataPage(QWidget):
         layout = "Kaggle flat names (cat.N.jpg)" if self.index.layout == "flat" else "one sub-folder per class"
         per_class = ", ".join(f"<b>{c}</b> {name}" for name, c in counts.items())
         found = f"Found <b>{n}</b> image files in {len(counts)} classes ({per_class}) · layout: {layout}"
+        samples, fixed = self._corrected()
+        found += fixed
+        bad = {f for f, _ in self.unreadable or []}
+        readable = {name: sum(1 for s in samples if s.label == k and str(s.path) not in bad)
+                    for k, name in enumerate(self.index.classes)}
         if self.unreadable is None:
-            readable = counts
             found += " · readable or not is known once training decodes them"
         else:
-            bad = {f for f, _ in self.unreadable}
-            readable = {name: sum(1 for s in self.index.samples if s.label == k and str(s.path) not in bad)
-                        for k, name in enumerate(self.index.classes)}
             found += (f" · <b>{sum(readable.values())}</b> readable, <b>{len(self.unreadable)}</b> unreadable"
                       f"{' (listed below)' if self.unreadable else ''}")
         warnings = balance_warnings(readable)  # before decoding: a class of 6 files is already too small
@@ -184,6 +195,23 @@ class DataPage(QWidget):
         text = found + f" · about {total - val} for training, {val} for validation."
         text += "".join(f"<br><b style='color:#b36b00'>Warning:</b> {html.escape(w, quote=False)}" for w in warnings)
         self.summaryLabel.setText(text)
+
+    def _corrected(self) -> tuple[list, str]:
+        """The photos training will use (after the folder's corrections file) and what the file changes."""
+        try:
+            fixes = training_corrections(self.index.root, self.index.classes)
+            if fixes is None:
+                return list(self.index.samples), ""
+            samples, relabeled, excluded = apply_corrections(self.index.samples, fixes)
+        except InputError as exc:  # training would refuse the file: say so here first
+            why = html.escape(str(exc))
+            return list(self.index.samples), f"<br><b>Training will refuse the corrections file:</b> {why}"
+        done = {"file": str(fixes.file), "relabeled": relabeled, "excluded": excluded}
+        return samples, " · " + html.escape(summary_line(done, self.index.root, fixes.missing(), "training applies"))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.checkPanel.refresh_decisions()  # decisions made on the Evaluate page meanwhile
 
     def _clear_samples(self) -> None:
         while self.samplesLayout.count():
@@ -223,6 +251,7 @@ class DataPage(QWidget):
         self.set_skipped(skipped)
 
     def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
+        self.skippedTable.setVisible(bool(skipped))  # an empty table is one title line, not a blank box
         self.skippedTable.setRowCount(len(skipped))
         for i, (path, reason) in enumerate(skipped):
             self.skippedTable.setItem(i, 0, QTableWidgetItem(Path(path).name))

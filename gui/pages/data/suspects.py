@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from gui.widgets.decisions import key_decision
 from gui.widgets.thumbs import Thumbnails
 
 ICON = 128  # logical px: large enough to judge a photo
@@ -20,7 +21,6 @@ Role = Qt.ItemDataRole
 PATH_ROLE = Role.UserRole + 1  # the photo's path (str)
 KIND_ROLE = Role.UserRole + 2  # "label", "neither" or "duplicate"
 FILTERS = (("All", None), ("Wrong label", "label"), ("Neither", "neither"), ("Duplicates", "duplicate"))
-SHOWN = {"relabel": "→ {label}", "exclude": "excluded", "keep": "kept"}
 
 
 @dataclass
@@ -141,14 +141,8 @@ class SuspectsList(QListView):
 
     def keyPressEvent(self, event) -> None:
         current = self.currentIndex()
-        text = event.text().lower()
-        if current.isValid() and text:
-            path = current.data(PATH_ROLE)
-            if text.isdigit() and 1 <= int(text) <= min(9, len(self.classes)):
-                self.decided.emit(path, "relabel", self.classes[int(text) - 1])
-                return
-            action = {"x": "exclude", "k": "keep", "u": None}.get(text, "")
-            if action != "":
-                self.decided.emit(path, action, "")
-                return
-        super().keyPressEvent(event)
+        decision = key_decision(event.text(), self.classes) if current.isValid() else None
+        if decision is None:
+            super().keyPressEvent(event)
+            return
+        self.decided.emit(current.data(PATH_ROLE), *decision)

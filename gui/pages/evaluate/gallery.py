@@ -3,6 +3,8 @@
 A QListView over a list model of the evaluation's own PhotoResults: showing a cell of thousands of
 photos is one model reset (no item per photo), and a thumbnail is decoded, off the GUI thread, only
 for the cells the view paints (gui/widgets/thumbs.py), so 5,000 photos hold no pixels.
+The keys of the Data page's check act here too (gui/widgets/decisions.py): a photo the model shows wrong
+can be relabeled, excluded or kept in the corrections file of the folder the photos come from.
 """
 
 from __future__ import annotations
@@ -10,10 +12,25 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from core.errors import InputError
+from gui.widgets.decisions import DecisionBook, key_decision
 from gui.widgets.thumbs import Thumbnails
 
 ICON = 80  # logical px
+TOP_LOSSES = 100  # photos in the "top losses" view
 Role = Qt.ItemDataRole
+
+
+def top_losses_caption(photos: list, total: int) -> str:
+    """What the top losses are: "most wrong" only when they are wrong (at 100% accuracy none is)."""
+    wrong = sum(p.predicted != p.true for p in photos)
+    if wrong == len(photos):
+        return f"Top losses: the <b>{len(photos)}</b> photo(s) the model got most wrong (of {total})"
+    if wrong == 0:
+        return (f"Top losses: <b>no photo is wrong</b>; the <b>{len(photos)}</b> least confident right "
+                f"answer(s) (of {total})")
+    return (f"Top losses: the <b>{len(photos)}</b> photo(s) with the highest loss (of {total}): <b>{wrong}</b> "
+            f"wrong, {len(photos) - wrong} right but least confident")
 
 
 class GalleryModel(QAbstractListModel):
@@ -24,6 +41,7 @@ class GalleryModel(QAbstractListModel):
         self.thumbs, self.cell = thumbs, cell
         self.photos: list = []
         self.classes: list[str] = []
+        self.decided: dict[str, str] = {}  # str(photo path) -> how its decision reads
         thumbs.arrived.connect(self._thumbs_arrived)
 
     def show(self, photos: list, classes: list[str]) -> None:
@@ -43,7 +61,8 @@ class GalleryModel(QAbstractListModel):
         if role == Role.DisplayRole:
             true, pred = classes[p.true], classes[p.predicted]
             head = f"{true} → {pred}" if true != pred else true
-            return f"{head}\n{p.probs[p.predicted]:.0%} · loss {p.loss:.2f}"
+            decision = self.decided.get(str(p.path))
+            return f"{head}\n{p.probs[p.predicted]:.0%} · loss {p.loss:.2f}" + (f"\n[{decision}]" if decision else "")
         if role == Role.ToolTipRole:
             true, pred = classes[p.true], classes[p.predicted]
             probs = ", ".join(f"P({c})={v:.3f}" for c, v in zip(classes, p.probs))
@@ -51,6 +70,11 @@ class GalleryModel(QAbstractListModel):
         if role == Role.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         return self.cell if role == Role.SizeHintRole else None  # a fixed cell: no text is measured
+
+    def set_decisions(self, decided: dict[str, str]) -> None:
+        self.decided = dict(decided)
+        if self.photos:
+            self.dataChanged.emit(self.index(0), self.index(len(self.photos) - 1), [Role.DisplayRole])
 
     def _thumbs_arrived(self) -> None:
         if self.photos:  # the view repaints only the cells on screen
@@ -60,6 +84,8 @@ class GalleryModel(QAbstractListModel):
 class Gallery(QListView):
     photoChosen = Signal(object)  # PhotoResult
     photoOpened = Signal(object)  # PhotoResult (double click)
+    decisionFailed = Signal(str)  # a decision key could not be recorded: why, in one line
+    decisionMade = Signal(str)  # the photo (str path) whose decision was recorded or undone
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -67,6 +93,7 @@ class Gallery(QListView):
         self.cell = QSize(ICON + 48, ICON + 46)
         self.thumbs = Thumbnails(ICON, parent=self)
         self.gallery = GalleryModel(self.thumbs, self.cell, self)
+        self.book: DecisionBook | None = None  # the corrections file of the photos' folder (None: no keys)
         self.setModel(self.gallery)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -95,6 +122,41 @@ class Gallery(QListView):
     def show_photos(self, photos: list, classes: list[str]) -> None:
         self.thumbs.cancel()  # the photos shown before need no thumbnail now (those made stay cached)
         self.gallery.show(photos, classes)
+        self.refresh_decisions()
+
+    def set_book(self, book: DecisionBook | None) -> None:
+        """The folder whose corrections file the keys write (None: the photos are in no single folder)."""
+        self.book = book
+        self.refresh_decisions()
+
+    def refresh_decisions(self) -> None:
+        try:
+            shown = self.book.shown([p.path for p in self.gallery.photos]) if self.book and self.gallery.photos else {}
+        except InputError as exc:  # a broken corrections file: said once, the photos still shown
+            shown = {}
+            self.decisionFailed.emit(str(exc))
+        self.gallery.set_decisions(shown)
+
+    def keyPressEvent(self, event) -> None:
+        current = self.currentIndex()
+        valid = current.isValid() and current.row() < len(self.gallery.photos)
+        decision = key_decision(event.text(), self.book.classes if self.book else self.gallery.classes) if valid \
+            else None
+        if decision is None:
+            super().keyPressEvent(event)
+            return
+        photo = self.gallery.photos[current.row()].path  # the model's photo at the view's row
+        if self.book is None:
+            self.decisionFailed.emit("These photos are not all in one labelled folder: no corrections file "
+                                     "to record a decision in")
+            return
+        try:
+            self.book.decide(photo, *decision)
+        except InputError as exc:
+            self.decisionFailed.emit(str(exc))
+            return
+        self.refresh_decisions()
+        self.decisionMade.emit(str(photo))
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid() and current.row() < len(self.gallery.photos):

@@ -3,7 +3,8 @@
 Pick a run (or ``imagenet:ARCH``, or an ensemble of runs) and a labelled folder (empty: the run's own validation
 photos); Evaluate runs off the GUI thread with progress and cancel. Then: accuracy, log
 loss, per-class metrics and the confusion matrix; a cell (or "Top losses") fills the
-gallery, worst first; a photo in the gallery shows its Grad-CAM.
+gallery, worst first; a photo in the gallery shows its Grad-CAM, and the Data page's keys (1..9, X, K, U)
+record a decision about it in the corrections file of the folder it comes from.
 """
 
 from __future__ import annotations
@@ -22,28 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from gui.jobs.evaluate import EvalJob
-from gui.pages.evaluate.gallery import Gallery
+from gui.pages.evaluate.gallery import TOP_LOSSES, Gallery, top_losses_caption
 from gui.pages.evaluate.results import ResultsPanel
 from gui.widgets.cam_view import CamView
+from gui.widgets.decisions import DecisionBook, keys_hint
 from gui.widgets.drop_zone import accept_local_drag, local_paths
 from gui.widgets.model_combo import model_name
 from gui.widgets.model_row import ModelRow, show_error, tta_check
 from gui.widgets.sharp_photo import open_large
 
-TOP_LOSSES = 100  # photos in the "top losses" view
 KIND = "evaluate"  # this page's kind of error in the window's status line
-
-
-def top_losses_caption(photos: list, total: int) -> str:
-    """What the top losses are: "most wrong" only when they are wrong (at 100% accuracy none is)."""
-    wrong = sum(p.predicted != p.true for p in photos)
-    if wrong == len(photos):
-        return f"Top losses: the <b>{len(photos)}</b> photo(s) the model got most wrong (of {total})"
-    if wrong == 0:
-        return (f"Top losses: <b>no photo is wrong</b>; the <b>{len(photos)}</b> least confident right "
-                f"answer(s) (of {total})")
-    return (f"Top losses: the <b>{len(photos)}</b> photo(s) with the highest loss (of {total}): <b>{wrong}</b> "
-            f"wrong, {len(photos) - wrong} right but least confident")
 
 
 class EvaluatePage(QWidget):
@@ -111,6 +100,10 @@ class EvaluatePage(QWidget):
         self.galleryList = Gallery()
         self.galleryList.photoChosen.connect(self._explain)
         self.galleryList.photoOpened.connect(lambda p: open_large(p.path, self._caption(p), self))
+        self.galleryList.decisionFailed.connect(lambda text: self._error("Decision not recorded", text))
+        self.galleryHint = QLabel("")
+        self.galleryHint.setObjectName("galleryHintLabel")
+        self.galleryHint.setWordWrap(True)
         self.camView = CamView(lambda: self.model_evaluated if self.result is not None
                                else self.evalModelCombo.currentData(),
                                tta=lambda: self.tta_evaluated if self.result is not None else self.evalTtaCheck.isChecked())
@@ -123,6 +116,7 @@ class EvaluatePage(QWidget):
         mid.setContentsMargins(0, 0, 0, 0)
         mid.addLayout(gallery_head)
         mid.addWidget(self.galleryList, 1)
+        mid.addWidget(self.galleryHint)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("evalSplitter")
         split.setChildrenCollapsible(False)
@@ -191,12 +185,15 @@ class EvaluatePage(QWidget):
         data = self.evalDataEdit.text().strip() or None
         self.result, self.model_evaluated, self.tta_evaluated = None, model, self.evalTtaCheck.isChecked()
         self.galleryList.show_photos([], [])
+        self.galleryList.set_book(None)
+        self.galleryHint.setText("")
         self.camView.clear()
         self.results.clear("Loading the model…")
         self._set_busy(True)
         self.job = EvalJob(model, data, self._lm, self.tta_evaluated)
         self.job.loaded.connect(self._loaded)
         self.job.started.connect(self._started)
+        self.job.source.connect(self._source)
         self.job.progress.connect(lambda d, t: self.evalProgress.setValue(d))
         self.job.finishedWith.connect(self._finished)
         self.job.failed.connect(self._failed)
@@ -225,6 +222,13 @@ class EvaluatePage(QWidget):
         self.evalProgress.setFormat("%v / %m photos")
         self.evalProgress.setValue(0)
         self.results.clear(f"Evaluating {description}…")
+
+    def _source(self, root, classes: list) -> None:
+        """The folder of the photos: its corrections file takes the gallery's decisions."""
+        book = DecisionBook(root, classes) if root is not None else None
+        self.galleryList.set_book(book)
+        self.galleryHint.setText(keys_hint(classes).replace("catdog-corrections.csv", str(book.file)) if book else
+                                 "These photos come from several folders: decisions are made on the Data page.")
 
     def _failed(self, message: str) -> None:
         self.results.clear(f"Nothing evaluated: {message}")
