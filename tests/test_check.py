@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,3 +93,30 @@ def test_cli_table_and_bad_flags(dirty, capsys):
     assert main(["check", str(data), "--folds", "1"]) == 2
     assert "--folds 1: at least 2" in capsys.readouterr().err
     assert main(["check", "/no/such/folder"]) == 2
+
+
+def test_neither_needs_imagenet_to_see_no_animal_and_the_folds_to_be_unsure():
+    """A 'neither' photo: ImageNet's own classes see no cat, dog, wolf or fox AND the out-of-fold model cannot
+    tell its class. A cat ImageNet calls a 'notebook' but the folds are sure of is no suspect; another class
+    set has no ImageNet test, only the folds' doubt."""
+    import torch
+
+    from core.check.suspects import _neither_scores, _rank
+    from core.models.zero_shot import CANID_FELID_CLASSES
+
+    head = torch.nn.Linear(2, 1000, bias=False)
+    with torch.no_grad():
+        head.weight.zero_()
+        head.weight[CANID_FELID_CLASSES.start + 5, 0] = 1.0  # feature 0: ImageNet sees a dog breed
+        head.weight[620, 1] = 1.0  # feature 1: ImageNet sees a laptop, not an animal
+    feats = torch.tensor([[30.0, 0.0], [0.0, 30.0], [0.0, 30.0]])  # an animal, a laptop, a laptop
+    probs = np.array([[0.5, 0.5], [0.5, 0.5], [0.98, 0.02]])  # the folds: unsure, unsure, sure of "cat"
+    scores = _neither_scores(head, feats, torch.device("cpu"), probs, cat_dog=True)
+    assert scores[0] < 0.01 and scores[1] > 0.99 and scores[2] < 0.25
+    ranked = _rank(["cat", "dog"], [Path("a.jpg"), Path("b.jpg"), Path("c.jpg")], np.array([0, 0, 0]), probs, scores)
+    kinds = {s.path.name: s.kind for s in ranked}
+    assert kinds["b.jpg"] == "neither" and kinds.get("a.jpg") == "label" and "c.jpg" not in kinds
+    assert ranked[0].path.name == "b.jpg"
+    three = np.array([[1 / 3, 1 / 3, 1 / 3], [0.9, 0.05, 0.05]])
+    generic = _neither_scores(head, feats[:2], torch.device("cpu"), three, cat_dog=False)
+    assert generic[0] > 0.99 and generic[1] < 0.2
