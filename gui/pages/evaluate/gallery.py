@@ -85,7 +85,6 @@ class Gallery(QListView):
     photoChosen = Signal(object)  # PhotoResult
     photoOpened = Signal(object)  # PhotoResult (double click)
     decisionFailed = Signal(str)  # a decision key could not be recorded: why, in one line
-    decisionMade = Signal(str)  # the photo (str path) whose decision was recorded or undone
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -156,7 +155,6 @@ class Gallery(QListView):
             self.decisionFailed.emit(str(exc))
             return
         self.refresh_decisions()
-        self.decisionMade.emit(str(photo))
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid() and current.row() < len(self.gallery.photos):
