@@ -44,15 +44,23 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # either makes bf16 autocast much faster than fp32 on the CPU
+
+
 @lru_cache(maxsize=1)
-def cpu_has_native_bf16() -> bool:
-    """True on CPUs with AMX-BF16 or AVX512-BF16, where bf16 autocast is much faster than fp32."""
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none: macOS, Windows)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = f.read()
-        return "amx_bf16" in flags or "avx512_bf16" in flags
+            return frozenset(word for line in f if line.startswith(("flags", "Features"))
+                             for word in line.partition(":")[2].split())
     except OSError:
-        return False
+        return frozenset()
+
+
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with AMX-BF16 or AVX512-BF16, where bf16 autocast is much faster than fp32."""
+    return any(flag in cpu_flags() for flag in BF16_FLAGS)
 
 
 def resolve_precision(name: str, device: torch.device) -> str:

@@ -1,11 +1,12 @@
-"""Export every architecture to ONNX and TorchScript and compare with what `catdog predict` computes.
+"""Export every architecture to ONNX, .pt2 and TorchScript and compare with what `catdog predict` computes.
 
     python scripts/check_exports.py [--arch KEY ...] [--image-size 64] [--photos DIR]
 
 For each architecture: a run folder with random weights (its last layer scaled so that
-probabilities are neither uniform nor one-hot), `catdog export` to both formats, then onnxruntime and
-torch.jit.load on the same photos as predict (float32 on the CPU). Prints the largest
-probability difference per format; exit status 1 if any is above 1e-4 or an export fails.
+probabilities are neither uniform nor one-hot), `catdog export` to each format, then onnxruntime,
+torch.export.load(...).module() and torch.jit.load on the same photos as predict (float32 on the CPU).
+Prints the largest probability difference per format; exit status 1 if any is above 1e-4, an export
+fails, ONNX fell back to the old exporter, or ONNX or pt2 raised a deprecation warning.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import decode_square
+from core.export.formats import FORMATS
 from core.export.model_file import export_model
 from core.inference.predict import load_run, predict_files
 from core.models.registry import ARCHS, build_model, get_arch
@@ -75,19 +77,30 @@ def check(arch: str, size: int, photos: list[Path], root: Path) -> list[str]:
     pixels = torch.from_numpy(np.stack([decode_square(p, cache_side(size)) for p in photos]))
     x = to_model_input(eval_batch(pixels, size), torch.device("cpu"), False, spec.mean, spec.std)
     cells = []
-    for fmt in ("onnx", "torchscript"):
+    for fmt in FORMATS:
         t = time.perf_counter()
         try:
-            result = export_model(run, fmt)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = export_model(run, fmt)
+            deprecated = [str(w.message).splitlines()[0][:60] for w in caught
+                          if issubclass(w.category, (DeprecationWarning, FutureWarning))]
             if fmt == "onnx":
                 got = onnxruntime.InferenceSession(str(result.path)).run(None, {"image": x.numpy()})[0]
+            elif fmt == "pt2":
+                with torch.no_grad():
+                    got = torch.export.load(str(result.path)).module()(x).numpy()
             else:
                 with torch.no_grad():
                     got = torch.jit.load(str(result.path))(x).numpy()
             diff = float(np.abs(got - want).max())
             mb = result.path.stat().st_size / 1e6
-            cells.append(f"{fmt} {'ok ' if diff <= TOLERANCE else 'BAD'} max|diff| {diff:.1e} "
-                         f"{mb:6.1f} MB {time.perf_counter() - t:5.1f}s")
+            maintained = fmt != "torchscript"
+            bad = diff > TOLERANCE or (maintained and (deprecated or result.notes))
+            why = (f" ({'; '.join(deprecated + result.notes)[:100]})"
+                   if maintained and (deprecated or result.notes) else "")
+            cells.append(f"{fmt} {'BAD' if bad else 'ok '} max|diff| {diff:.1e} "
+                         f"{mb:6.1f} MB {time.perf_counter() - t:5.1f}s{why}")
         except Exception as exc:  # noqa: BLE001 - a report line per architecture, not a crash
             cells.append(f"{fmt} FAILED {type(exc).__name__}: {str(exc).splitlines()[0][:80]}")
     return cells

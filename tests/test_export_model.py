@@ -7,6 +7,7 @@ from uniform) to keep the test fast; scripts/check_exports.py covers every archi
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from torch import nn
 from core.cli.parser import main as cli_main
 from core.data.augment import cache_side, eval_batch, to_model_input
 from core.data.decode import decode_square
+from core.export import writers
 from core.export.model_file import FixedAdaptiveAvgPool2d, export_model
 from core.inference.predict import load_run, predict_files
 from core.models.registry import build_model, get_arch
@@ -99,7 +101,56 @@ def test_torchscript_gives_predicts_probabilities(tmp_path, photos, arch):
     np.testing.assert_allclose(got, predicted(run, photos), atol=1e-4)
 
 
-@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+@pytest.mark.parametrize("arch", ["residual_mini", "lenet"])  # every architecture: scripts/check_exports.py
+def test_pt2_gives_predicts_probabilities_with_torch_export_load_alone(tmp_path, photos, arch):
+    run = make_run(tmp_path, arch)
+    result = export_model(run, "pt2")
+    assert result.path == run / "model.pt2" and json.loads(result.json_path.read_text())["format"] == "pt2"
+    extra = {"preprocessing.json": ""}
+    module = torch.export.load(str(result.path), extra_files=extra).module()  # torch only, no app code
+    assert json.loads(extra["preprocessing.json"])["classes"] == CLASSES
+    spec = get_arch(arch)
+    with torch.no_grad():
+        got = module(app_input(photos, mean=spec.mean, std=spec.std)).numpy()  # 3 photos: the batch axis is free
+    np.testing.assert_allclose(got, predicted(run, photos), atol=1e-4)
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "pt2"])
+def test_maintained_exporters_warn_of_no_deprecation_and_onnx_uses_dynamo(tmp_path, photos, fmt):
+    run = make_run(tmp_path, "residual_mini")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = export_model(run, fmt)
+    deprecated = [str(w.message)[:120] for w in caught if issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    assert deprecated == [] and result.notes == []  # no fallback to the TorchScript-based ONNX exporter
+    if fmt == "onnx":
+        import onnx
+
+        assert onnx.load(str(result.path)).opset_import[0].version > writers.LEGACY_OPSET
+
+
+def test_onnx_falls_back_to_the_old_exporter_and_says_so(tmp_path, photos, monkeypatch, capsys):
+    def broken(*_args):
+        raise RuntimeError("no dynamo today")
+
+    monkeypatch.setattr(writers, "_dynamo_onnx", broken)
+    run = make_run(tmp_path, "residual_mini", classes=["cat", "dog"])
+    assert cli_main(["export", str(run), "--format", "onnx"]) == 0
+    out = capsys.readouterr().out
+    assert "dynamo=True) failed (no dynamo today)" in out and "older TorchScript-based exporter" in out
+    import onnxruntime
+
+    got = onnxruntime.InferenceSession(str(run / "model.onnx")).run(None, {"image": app_input(photos).numpy()})[0]
+    np.testing.assert_allclose(got, predicted(run, photos), atol=1e-4)
+
+
+def test_torchscript_export_says_it_is_deprecated(tmp_path, capsys):
+    run = make_run(tmp_path, "residual_mini")
+    assert cli_main(["export", str(run), "--format", "torchscript"]) == 0
+    assert "TorchScript is deprecated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "pt2", "torchscript"])
 def test_the_printed_how_to_reproduces_predict_without_the_app(tmp_path, photos, fmt):
     """Runs the snippet `catdog export` prints: PIL + NumPy preprocessing, then the file."""
     run = make_run(tmp_path, "lenet")
@@ -148,6 +199,8 @@ def test_window_file_menu_exports_a_run(qtbot, tmp_path, monkeypatch):
     action.trigger()
     dialog = window.export_model_dialog
     assert dialog.runCombo.currentData() == str(run)
+    dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("pt2"))  # the maintained torch.export format
+    assert dialog.pathEdit.text() == str(run / "model.pt2")
     dialog.formatCombo.setCurrentIndex(dialog.formatCombo.findData("torchscript"))
     assert dialog.pathEdit.text() == str(run / "model.pt")
     dialog.pathEdit.setText(str(tmp_path / "exported" / "fruit"))

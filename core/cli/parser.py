@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     from core.cli.archs import add_archs_parser
     from core.cli.bench import add_bench_parser
     from core.cli.check import add_check_parser
+    from core.cli.doctor import add_doctor_parser
     from core.cli.eval import add_eval_parser
     from core.cli.explain import add_explain_parser
     from core.cli.explore import add_explore_parser
@@ -29,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catdog", description="CatDog Studio: learn CNNs on cats vs dogs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_archs_parser, add_train_parser, add_predict_parser, add_eval_parser, add_explain_parser,
-                add_export_parser, add_bench_parser, add_explore_parser, add_runs_parsers, add_check_parser):
+                add_export_parser, add_bench_parser, add_explore_parser, add_runs_parsers, add_check_parser,
+                add_doctor_parser):
         add(sub)
     return parser
 

@@ -1,9 +1,10 @@
-"""A trained run as a file that runs without this app: ONNX or TorchScript, plus its preprocessing.
+"""A trained run as a file that runs without this app: ONNX, a torch.export .pt2 or TorchScript, plus its
+preprocessing.
 
 The exported network takes what ``catdog predict`` feeds its model (float32 NCHW RGB at the
 run's image size, scaled to [0, 1] and normalised with the run's mean and std) and returns
 calibrated class probabilities (the run's temperature and softmax included), batch size free. The preprocessing (resize, centre
-crop, mean, std, class names) goes into the ONNX metadata or the TorchScript file's extra
+crop, mean, std, class names) goes into the ONNX metadata or the .pt2 / TorchScript file's extra
 files, and into a JSON file beside it, so another program can reproduce the app's numbers.
 
 Adaptive average pools whose output is not global (LeNet's 16x16 grid, the notes' 4x4, VGG's
@@ -13,24 +14,18 @@ products for the run's fixed input size: the ONNX exporter cannot express them o
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from core.errors import InputError
-from core.export.formats import FORMATS, MODEL_SUFFIXES
+from core.export.formats import FORMATS, MODEL_SUFFIXES, SUFFIX
+from core.export.writers import INPUT_NAME, OUTPUT_NAME, WRITERS
 from core.utils.atomic import atomic_path, check_write_target, user_file_errors
-
-SUFFIX = {"onnx": ".onnx", "torchscript": ".pt"}
-INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
-OPSET = 17
-PREPROCESSING_FILE = "preprocessing.json"  # its name inside a TorchScript file
 
 
 @dataclass
@@ -39,6 +34,7 @@ class ExportResult:
     json_path: Path  # the preprocessing beside it
     fmt: str
     preprocessing: dict
+    notes: list[str] = field(default_factory=list)  # one line each: the exporter that fell back, a deprecation
 
     def how_to_use(self) -> str:
         return how_to_use(self.path, self.json_path, self.fmt)
@@ -132,7 +128,7 @@ def preprocessing(lm) -> dict:
 
 
 def default_path(lm, fmt: str) -> Path:
-    """Beside the weights in the run folder (model.onnx / model.pt); in the current folder for imagenet:ARCH."""
+    """Beside the weights in the run folder (model.onnx / model.pt2 / model.pt); in the current folder for imagenet:ARCH."""
     run_dir = Path(lm.run_dir)
     if run_dir.is_dir():
         return run_dir / f"model{SUFFIX[fmt]}"
@@ -145,7 +141,7 @@ def json_path_for(path: Path) -> Path:
 
 def check_target(out: str | Path | None, fmt: str, lm, force: bool = False) -> Path:
     """The file to write: ``--out`` exactly as the user named it (no suffix added), else model.onnx / model.pt
-    beside the weights. Never a folder, device, FIFO or socket, never one of the run's own files (the
+    beside the weights (model.pt2 for pt2). Never a folder, device, FIFO or socket, never one of the run's own files (the
     JSON beside included), and over an existing file that is not a model file only with ``force``."""
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
@@ -172,39 +168,6 @@ def exportable(lm) -> tuple[nn.Module, torch.Tensor]:
     return WithSoftmax(model, lm.temperature).eval(), example
 
 
-def _onnx_bytes(module: nn.Module, example: torch.Tensor, pre: dict) -> bytes:
-    try:
-        import onnx
-    except ImportError:
-        raise InputError("ONNX export needs the onnx package: pip install onnx (or use --format torchscript)") from None
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript-based exporter announces its deprecation
-        torch.onnx.export(module, (example,), buf, dynamo=False, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                          dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}}, opset_version=OPSET)
-    proto = onnx.load_from_string(buf.getvalue())
-    fields = {"catdog.preprocessing": json.dumps(pre), "classes": json.dumps(pre["classes"]),
-              "image_size": str(pre["image_size"]), "resize": str(pre["resize"]),
-              "mean": json.dumps(pre["mean"]), "std": json.dumps(pre["std"])}
-    for key, value in fields.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "CatDog Studio"
-    return proto.SerializeToString()
-
-
-def _torchscript_bytes(module: nn.Module, example: torch.Tensor, pre: dict) -> bytes:
-    """In memory: PyTorch's zip writer onto a full disk throws a c10::Error from a destructor, which aborts
-    the process (exit 134) where no ``except`` can catch it; a Python write fails as an OSError."""
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.jit is deprecated in favour of torch.export, yet still loads everywhere
-        with torch.no_grad():
-            traced = torch.jit.trace(module, example, check_trace=False)
-        torch.jit.save(traced, buf, _extra_files={PREPROCESSING_FILE: json.dumps(pre)})
-    return buf.getvalue()
-
-
 def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None, force: bool = False) -> ExportResult:
     """Load a run (or ``imagenet:ARCH``) on the CPU in float32 and write the file and its JSON.
 
@@ -222,7 +185,8 @@ def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None,
     pre["model_file"] = path.name
     try:
         module, example = exportable(lm)
-        blob = (_onnx_bytes if fmt == "onnx" else _torchscript_bytes)(module, example, pre)
+        notes: list[str] = []
+        blob = WRITERS[fmt](module, example, pre, notes)
     except (RuntimeError, ValueError) as exc:  # c10::Error and the ONNX exporter's errors are RuntimeErrors
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot export {lm.run_dir} as {fmt}: {first}") from None
@@ -233,7 +197,7 @@ def export_model(model_ref: str | Path, fmt: str, out: str | Path | None = None,
             with open(model_tmp, "rb+") as f:  # on disk now: a full disk fails here, before the JSON is renamed
                 os.fsync(f.fileno())
             json_tmp.write_text(json.dumps(pre, indent=2) + "\n", encoding="utf-8")
-    return ExportResult(path, json_path, fmt, pre)
+    return ExportResult(path, json_path, fmt, pre, notes)
 
 
 def how_to_use(path: Path, json_path: Path, fmt: str) -> str:
@@ -242,6 +206,10 @@ def how_to_use(path: Path, json_path: Path, fmt: str) -> str:
         need, run = "pip install onnxruntime pillow numpy", (
             f'import onnxruntime\nsession = onnxruntime.InferenceSession("{path}")\n'
             f'probs = session.run(None, {{"{INPUT_NAME}": load("photo.jpg")}})[0][0]')
+    elif fmt == "pt2":
+        need, run = "pip install torch pillow numpy", (
+            f'import torch\nmodel = torch.export.load("{path}").module()\n'
+            'with torch.no_grad():\n    probs = model(torch.from_numpy(load("photo.jpg")))[0].numpy()')
     else:
         need, run = "pip install torch pillow numpy", (
             f'import torch\nmodel = torch.jit.load("{path}")\n'

@@ -39,3 +39,9 @@ def keep_freed_memory() -> bool:
     settings = ((_M_MMAP_THRESHOLD, _MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD), (_M_TOP_PAD, _TOP_PAD),
                 (_M_ARENA_MAX, _ARENA_MAX))
     return all(libc.mallopt(option, value) == 1 for option, value in settings)
+
+
+def settings_summary() -> str:
+    """What keep_freed_memory asks glibc for, in words (``catdog doctor`` shows it)."""
+    return (f"mmap threshold {_MMAP_THRESHOLD >> 20} MiB, trim threshold {_TRIM_THRESHOLD >> 20} MiB, "
+            f"top pad {_TOP_PAD >> 20} MiB, at most {_ARENA_MAX} arenas")

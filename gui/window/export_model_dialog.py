@@ -1,4 +1,4 @@
-"""File > Export model…: a trained run as an ONNX or TorchScript file, with its "how to use".
+"""File > Export model…: a trained run as an ONNX, .pt2 or TorchScript file, with its "how to use".
 
 The work is core's (core/export/model_file.py, shared with ``catdog export``): it runs on a
 worker thread, and the dialog then shows where the files went and a runnable snippet that
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from core.export.formats import FORMATS, LABEL, SUFFIX
 from core.runs.layout import model_refs
 from core.runs.table import list_runs
 from gui.jobs.base import Job
@@ -32,7 +33,6 @@ INTRO = ("The file takes a float32 photo batch and returns the run's calibrated 
          "preprocessing (size, mean, std, class names, temperature) is written beside it.")
 ENSEMBLE_NOTE = ("Predict uses an ensemble of {n} runs, which is not one network: each of its runs exports as its own "
                  "file (its first run is chosen below); average their probabilities as the app does. ") + INTRO
-FORMATS = {"onnx": ("ONNX (onnxruntime, any language)", ".onnx"), "torchscript": ("TorchScript (torch.jit.load)", ".pt")}
 
 
 class ExportModelJob(Job):
@@ -67,8 +67,8 @@ class ExportModelDialog(QDialog):
             self.runCombo.setCurrentIndex(self.runCombo.findData(members[0]))
         self.formatCombo = QComboBox()
         self.formatCombo.setObjectName("exportFormatCombo")
-        for key, (label, _) in FORMATS.items():
-            self.formatCombo.addItem(label, key)
+        for key in FORMATS:
+            self.formatCombo.addItem(LABEL[key], key)
         self.pathEdit = QLineEdit()
         self.pathEdit.setObjectName("exportPathEdit")
         browse = QPushButton("Browse…")
@@ -111,10 +111,10 @@ class ExportModelDialog(QDialog):
     def _default_path(self) -> None:
         run = self.runCombo.currentData()
         if run:
-            self.pathEdit.setText(str(Path(run) / f"model{FORMATS[self.fmt()][1]}"))
+            self.pathEdit.setText(str(Path(run) / f"model{SUFFIX[self.fmt()]}"))
 
     def _browse(self) -> None:
-        suffix = FORMATS[self.fmt()][1]
+        suffix = SUFFIX[self.fmt()]
         path, _ = QFileDialog.getSaveFileName(self, "Export model to", self.pathEdit.text(), f"Model (*{suffix})")
         if path:
             self.pathEdit.setText(path)
@@ -139,7 +139,8 @@ class ExportModelDialog(QDialog):
     def _done(self, result) -> None:
         size_mb = result.path.stat().st_size / 1e6
         self._status(f"Wrote {result.path} ({size_mb:.1f} MB) and {result.json_path.name} beside it: "
-                     f"{len(result.preprocessing['classes'])} classes, {result.preprocessing['image_size']} px.")
+                     f"{len(result.preprocessing['classes'])} classes, {result.preprocessing['image_size']} px."
+                     + "".join(f"\n{note}" for note in result.notes))
         self.howTo.setPlainText(result.how_to_use())
         self.exported.emit(str(result.path))
 

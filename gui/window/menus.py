@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from gui.window.doctor_dialog import open_doctor_dialog
 from gui.window.export_model_dialog import open_export_model_dialog
 from gui.window.theme import THEMES, apply_theme
 
@@ -70,7 +71,7 @@ def build_menus(window) -> dict[str, QAction]:
     add(file_menu, "exportCsvAction", "Export submission CSV…", window.export_csv, "Ctrl+E",
         "Write the competition CSV of the photos classified on the Predict page")
     add(file_menu, "exportModelAction", "Export model…", lambda: open_export_model_dialog(window), "Ctrl+Shift+E",
-        "Write a trained run as an ONNX or TorchScript file that runs without this app")
+        "Write a trained run as an ONNX, .pt2 or TorchScript file that runs without this app")
     file_menu.addSeparator()
     add(file_menu, "quitAction", "Quit", window.close, QKeySequence.StandardKey.Quit)
 
@@ -94,6 +95,8 @@ def build_menus(window) -> dict[str, QAction]:
     help_menu.setObjectName("helpMenu")
     add(help_menu, "shortcutsAction", "Keyboard shortcuts", lambda: show_shortcuts(window, acts),
         QKeySequence.StandardKey.HelpContents)
+    add(help_menu, "doctorAction", "Check my setup", lambda: open_doctor_dialog(window), None,
+        "PyTorch, the GPU (and why it is not used), CPU, Qt libraries, disk, memory: as catdog doctor prints them")
     add(help_menu, "aboutAction", "About CatDog Studio", lambda: show_about(window))
     return acts
 
