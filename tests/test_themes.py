@@ -156,3 +156,24 @@ def test_the_train_log_keeps_readable_lines_at_1024x640(window, qtbot):
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
         return log.visibleRegion().boundingRect().height() >= lines
     qtbot.waitUntil(in_view, timeout=5000)
+
+
+def test_error_and_warning_words_read_in_each_theme(window, qtbot):
+    """The status line's error, the Data page's 'Cannot use this folder' and the drop overlay's words are drawn
+    in the theme's own error/accent colour: the light theme's dark red on the dark window was unreadable."""
+    from gui.widgets.colors import TONES, tone
+
+    try:
+        for theme in ("dark", "light"):
+            _switch(window, qtbot, theme)
+            bg = window.palette().color(window.backgroundRole())
+            for kind in TONES:
+                assert contrast(QColor(tone(kind)), bg) >= MIN_TEXT_CONTRAST, (theme, kind, tone(kind))
+            window.statusLine.error("the model file is damaged")
+            assert tone("error") in window.statusLine.styleSheet()
+            window.dataPathEdit.setText("/no/such/folder")
+            window.dataPathEdit.editingFinished.emit()
+            assert f"color:{tone('error')}" in window.dataPage.summaryLabel.text()
+            window.dataPage.set_folder("")
+    finally:
+        apply_theme("system")

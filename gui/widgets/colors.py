@@ -28,6 +28,22 @@ class Colors:
     accent: QColor  # the drop zone while something is dragged over it
 
 
+#: words that must stand out (an error, a warning) in each theme: light-theme colour, dark-theme colour, both
+#: readable on their theme's window and base colours (the dark ones are the dark palette's BrightText family)
+TONES = {"error": ("#b00020", "#ff6b6b"), "warning": ("#8a5300", "#ffb74d"), "accent": ("#114a85", "#9ccbff")}
+
+
+def tone(kind: str, palette: QPalette | None = None) -> str:
+    """The colour (#rrggbb) of an ``error``, ``warning`` or ``accent`` text in the current theme."""
+    light, dark = TONES[kind]
+    return dark if is_dark(palette or QApplication.palette()) else light
+
+
+def toned(kind: str, text: str) -> str:
+    """``text`` in bold, in the ``kind``'s colour, for a rich-text label ("<b style=...>Warning:</b>")."""
+    return f"<b style='color:{tone(kind)}'>{text}</b>"
+
+
 def mix(a: QColor, b: QColor, share_of_a: float) -> QColor:
     return QColor.fromRgbF(*(share_of_a * x + (1 - share_of_a) * y for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3])))
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
+from gui.widgets.colors import tone
+
 
 class StatusLine(QLabel):
     def __init__(self, default: str, parent=None) -> None:
@@ -45,7 +47,7 @@ class StatusLine(QLabel):
 
     def error(self, text: str, source: str = "general") -> None:
         self.error_source = source
-        self.setStyleSheet("color: #b00020;")
+        self.setStyleSheet(f"color: {tone('error')};")
         self._show(text)
 
     def clear_error(self, *sources: str) -> None:

@@ -34,6 +34,7 @@ from core.data.discover import DatasetIndex, discover
 from core.data.split import val_count
 from core.errors import InputError
 from gui.pages.data.check_panel import CheckPanel
+from gui.widgets.colors import toned
 from gui.widgets.images import thumbnail
 
 SAMPLES_PER_CLASS = 8
@@ -160,7 +161,7 @@ class DataPage(QWidget):
             self.index = discover(folder)
         except InputError as exc:
             self.error_message = str(exc)
-            self.summaryLabel.setText(f"<b style='color:#b00020'>Cannot use this folder:</b> {exc}")
+            self.summaryLabel.setText(toned("error", "Cannot use this folder:") + f" {exc}")
             self.set_skipped([])
             self.datasetChanged.emit(None)
             self.error.emit(str(exc))
@@ -193,7 +194,7 @@ class DataPage(QWidget):
         val = sum(val_count(c, self.valSplitSpin.value()) for c in readable.values())
         total = sum(readable.values())
         text = found + f" · about {total - val} for training, {val} for validation."
-        text += "".join(f"<br><b style='color:#b36b00'>Warning:</b> {html.escape(w, quote=False)}" for w in warnings)
+        text += "".join(f"<br>{toned('warning', 'Warning:')} {html.escape(w, quote=False)}" for w in warnings)
         self.summaryLabel.setText(text)
 
     def _corrected(self) -> tuple[list, str]:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.models.registry import ARCHS
 from gui.jobs.base import Job
+from gui.widgets.colors import toned
 
 COLUMNS = ("Stage", "Block", "n", "Output", "Parameters", "MFLOPs", "FLOPs %", "What it does")
 NUMERIC = {2, 4, 5, 6}
@@ -107,7 +108,7 @@ class _Side(QWidget):
     def show_problem(self, arch: str, message: str) -> None:
         self.table.setRowCount(0)
         self.title.setText(f"<b>{arch}</b>")
-        self.totals.setText(f"<b style='color:#b00020'>Cannot show {arch}:</b> {message}")
+        self.totals.setText(toned("error", f"Cannot show {arch}:") + f" {message}")
 
     def display(self, e) -> None:
         from core.explore.architecture import shape_text  # torch-free
