@@ -5,7 +5,8 @@ LeNet's conv1/conv2, GoogLeNet's inception blocks); when a model keeps nearly al
 convolutions in one container (timm EfficientNet's ``blocks``, VGG's ``features``), that
 container's conv-holding children are the stages. A one-child wrapper (the ImageNet cat/dog
 reader) is looked through. Only stages that really run in the forward pass and give a
-feature map (N, C, H, W) are kept, in the order they run.
+feature map (N, C, H, W) are kept, in the order they run. ``catdog features`` shows the same stages
+(feature_stages), filled out from the leaf layers for a network with fewer than three (LeNet).
 """
 
 from __future__ import annotations
@@ -42,13 +43,11 @@ def candidate_stages(model: nn.Module) -> list[str]:
 
 
 _found: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its stages (one dry run each)
+_found_features: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> feature_stages' answer
 
 
-def conv_stages(model: nn.Module, image_size: int = 64) -> list[str]:
-    """The stages that give a 4-D feature map in a forward pass, first to last; the last is Grad-CAM's default."""
-    if model in _found:
-        return list(_found[model])
-    names = candidate_stages(model)
+def _giving_maps(model: nn.Module, names: list[str], image_size: int) -> list[str]:
+    """Those of ``names`` whose output is a 4-D feature map in one dry forward pass, in the order they run."""
     modules = dict(model.named_modules())
     fired: list[str] = []
     hooks = [modules[n].register_forward_hook(
@@ -62,8 +61,28 @@ def conv_stages(model: nn.Module, image_size: int = 64) -> list[str]:
     finally:
         for h in hooks:
             h.remove()
-    _found[model] = list(fired)
     return fired
+
+
+def conv_stages(model: nn.Module, image_size: int = 64) -> list[str]:
+    """The stages that give a 4-D feature map in a forward pass, first to last; the last is Grad-CAM's default."""
+    if model not in _found:
+        _found[model] = _giving_maps(model, candidate_stages(model), image_size)
+    return list(_found[model])
+
+
+def feature_stages(model: nn.Module, image_size: int = 64, at_least: int = 3) -> list[str]:
+    """The stages whose feature maps ``catdog features`` shows: Grad-CAM's, or, for a model with fewer than
+    ``at_least`` of them (LeNet's two convolutions), every leaf layer that gives a feature map (its
+    convolutions and pooling), so a small network still shows how its picture changes layer by layer."""
+    stages = conv_stages(model, image_size)
+    if len(stages) >= at_least:
+        return stages
+    if model not in _found_features:
+        leaves = [n for n, m in model.named_modules() if n and next(m.children(), None) is None]
+        _found_features[model] = _giving_maps(model, leaves, image_size)
+    leaves = _found_features[model]
+    return list(leaves) if len(leaves) > len(stages) else stages
 
 
 def short_name(stage: str, model: nn.Module) -> str:
@@ -72,9 +91,10 @@ def short_name(stage: str, model: nn.Module) -> str:
     return stage[len(prefix):] if stage.startswith(prefix) else stage
 
 
-def resolve_stage(model: nn.Module, stage: str | None, image_size: int = 64) -> str:
-    """The full module name of ``stage`` (short or full), or the last stage when None; InputError if unknown."""
-    stages = conv_stages(model, image_size)
+def resolve_stage(model: nn.Module, stage: str | None, image_size: int = 64, stages: list[str] | None = None) -> str:
+    """The full module name of ``stage`` (short or full) among ``stages`` (default: conv_stages), or the last
+    stage when None; InputError if unknown."""
+    stages = conv_stages(model, image_size) if stages is None else stages
     if not stages:
         raise InputError("this model has no convolutional stage to explain")
     if stage is None:

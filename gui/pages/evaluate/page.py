@@ -3,8 +3,8 @@
 Pick a run (or ``imagenet:ARCH``, or an ensemble of runs) and a labelled folder (empty: the run's own validation
 photos); Evaluate runs off the GUI thread with progress and cancel. Then: accuracy, log
 loss, per-class metrics and the confusion matrix; a cell (or "Top losses") fills the
-gallery, worst first; a photo in the gallery shows its Grad-CAM, and the Data page's keys (1..9, X, K, U)
-record a decision about it in the corrections file of the folder it comes from.
+gallery, worst first; a photo in the gallery shows its Grad-CAM (or what each layer sees), and the Data page's
+keys (1..9, X, K, U) record a decision about it in the corrections file of the folder it comes from.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from gui.pages.evaluate.results import ResultsPanel
 from gui.widgets.cam_view import CamView
 from gui.widgets.decisions import DecisionBook, keys_hint
 from gui.widgets.drop_zone import accept_local_drag, local_paths
+from gui.widgets.feature_map_view import ExplainTabs, FeatureMapView
 from gui.widgets.model_combo import model_name
 from gui.widgets.model_row import ModelRow, show_error, tta_check
 from gui.widgets.sharp_photo import open_large
@@ -108,6 +109,8 @@ class EvaluatePage(QWidget):
                                else self.evalModelCombo.currentData(),
                                tta=lambda: self.tta_evaluated if self.result is not None else self.evalTtaCheck.isChecked())
         self.camView.openButton.setToolTip("Open the whole photo in a window")
+        self.featureMapView = FeatureMapView(self.camView.model_path)  # the same model, the same photo
+        self.explainTabs = ExplainTabs(self.camView, self.featureMapView)
         gallery_head = QHBoxLayout()
         gallery_head.addWidget(self.galleryLabel, 1)
         gallery_head.addWidget(self.topLossesButton)
@@ -120,7 +123,7 @@ class EvaluatePage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("evalSplitter")
         split.setChildrenCollapsible(False)
-        for w, stretch in ((self.results, 3), (middle, 4), (self.camView, 3)):
+        for w, stretch in ((self.results, 3), (middle, 4), (self.explainTabs, 3)):
             split.addWidget(w)
             split.setStretchFactor(split.count() - 1, stretch)
         layout = QVBoxLayout(self)
@@ -161,7 +164,7 @@ class EvaluatePage(QWidget):
         if folders:
             self.evalDataEdit.setText(str(folders[0]))
         elif photos:
-            self.camView.show_photo(photos[0], "dropped photo")
+            self.explainTabs.show_photo(photos[0], "dropped photo")
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Labelled photos to evaluate on", self.evalDataEdit.text())
@@ -187,7 +190,7 @@ class EvaluatePage(QWidget):
         self.galleryList.show_photos([], [])
         self.galleryList.set_book(None)
         self.galleryHint.setText("")
-        self.camView.clear()
+        self.explainTabs.clear()
         self.results.clear("Loading the model…")
         self._set_busy(True)
         self.job = EvalJob(model, data, self._lm, self.tta_evaluated)
@@ -285,4 +288,4 @@ class EvaluatePage(QWidget):
         return f"true class {c[p.true]}, loss {p.loss:.2f}"
 
     def _explain(self, photo) -> None:
-        self.camView.show_photo(photo.path, self._caption(photo))
+        self.explainTabs.show_photo(photo.path, self._caption(photo))
