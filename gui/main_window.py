@@ -97,6 +97,7 @@ class MainWindow(PageDropRouter, PredictionFlow, QMainWindow):
 
         self.dataPage.error.connect(lambda msg: self.statusLine.error(msg, "data"))
         self.dataPage.datasetChanged.connect(self.trainPage.set_dataset)
+        self.trainPage.val_share = self.dataPage.val_split  # the learning-rate finder splits as training will
         self.dataPage.datasetChanged.connect(lambda index: self.statusLine.clear_error("data", "train")
                                              if index is not None else None)
         self.trainPage.startRequested.connect(self.start_training)

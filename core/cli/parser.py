@@ -24,13 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     from core.cli.explore import add_explore_parser
     from core.cli.export import add_export_parser
     from core.cli.features import add_features_parser
+    from core.cli.lr_find import add_lr_find_parser
     from core.cli.predict import add_predict_parser
     from core.cli.runs import add_runs_parsers
     from core.cli.train import add_train_parser
 
     parser = argparse.ArgumentParser(prog="catdog", description="CatDog Studio: learn CNNs on cats vs dogs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_archs_parser, add_train_parser, add_predict_parser, add_eval_parser, add_explain_parser,
+    for add in (add_archs_parser, add_train_parser, add_lr_find_parser, add_predict_parser, add_eval_parser, add_explain_parser,
                 add_export_parser, add_bench_parser, add_explore_parser, add_runs_parsers, add_check_parser,
                 add_doctor_parser, add_features_parser):
         add(sub)

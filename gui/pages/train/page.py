@@ -30,6 +30,7 @@ from core.training.config import TrainConfig
 from core.utils.formatting import format_duration
 from gui.pages.train.aug_preview import AugPreview
 from gui.pages.train.form import TrainForm
+from gui.pages.train.lr_finder import open_lr_finder
 from gui.widgets.plots import TrainingCurves
 
 FORM_WIDGETS = ("archCombo", "archDescription", "startCombo", "startNote", "epochsSpin", "batchSizeSpin",
@@ -63,6 +64,10 @@ class TrainPage(QWidget):
         buttons.addWidget(self.trainButton)
         buttons.addWidget(self.stopButton)
         buttons.addWidget(self.resumeButton)
+        self.lrFindButton = QPushButton("Find a learning rate…")
+        self.lrFindButton.setObjectName("lrFindButton")
+        self.lrFindButton.setToolTip("A short range test with these settings suggests a learning rate; nothing is saved")
+        self.lrFindButton.clicked.connect(self.find_lr)
 
         self.trainProgress = QProgressBar()
         self.trainProgress.setObjectName("trainProgress")
@@ -82,6 +87,7 @@ class TrainPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.form)
         left.addLayout(buttons)
+        left.addWidget(self.lrFindButton)
         left.addWidget(self.trainProgress)
         left.addWidget(QLabel("Log"))
         left.addWidget(self.log, 1)
@@ -109,6 +115,15 @@ class TrainPage(QWidget):
         layout.addWidget(splitter)
 
     run_name = ""  # of the run in progress, once it started
+    dataset = None  # the Data page's DatasetIndex
+    lrFinder = None  # the last learning-rate finder dialog
+    val_share = staticmethod(lambda: TrainConfig.val_split)  # the window gives the Data page's validation share
+
+    def find_lr(self) -> None:
+        """The range test with the form's settings on the Data page's folder and validation share."""
+        def make() -> TrainConfig:
+            return self.config(str(self.dataset.root), self.val_share(), out="")  # out: nothing is written
+        self.lrFinder = open_lr_finder(self, make, self.form.lrSpin, self.dataset is not None) or self.lrFinder
 
     # -- the form, for the window -----------------------------------------------------------
     def arch(self) -> str:
@@ -145,6 +160,7 @@ class TrainPage(QWidget):
     def set_dataset(self, index) -> None:
         """The Data page's DatasetIndex (or None): the augmentation preview shows its photos."""
         self.augPreview.set_dataset(index)
+        self.dataset = index
 
     def clear_log(self) -> None:
         self.log.clear()
@@ -162,6 +178,7 @@ class TrainPage(QWidget):
     def set_running(self, running: bool) -> None:
         self.trainButton.setEnabled(not running)
         self.resumeButton.setEnabled(not running)
+        self.lrFindButton.setEnabled(not running)
         self.stopButton.setEnabled(running)
         self.form.set_editable(not running)
         if running:
