@@ -15,10 +15,11 @@ PANEL = 384  # px of each half of an explain picture
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from core.data.discover import collect_images
-    from core.explain.overlay import save_png, titled_panels
+    from core.explain.overlay import titled_panels
     from core.explain.photos import display_crop, explain_files, png_name
     from core.explain.stages import conv_stages, resolve_stage, short_name
     from core.inference.predict import load_run
+    from core.utils.png import save_png
 
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():

@@ -19,8 +19,8 @@ def stage_file(stage: str) -> str:
 def _cmd_features(args: argparse.Namespace) -> int:
     from core.explain.feature_grid import filters_picture, filters_title, stage_picture, stage_title
     from core.explain.feature_maps import first_filters, photo_features
-    from core.explain.overlay import save_png
     from core.inference.predict import load_run
+    from core.utils.png import save_png
 
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():

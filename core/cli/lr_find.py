@@ -63,11 +63,12 @@ def curve_lines(result, n: int = CURVE_LINES) -> list[str]:
 def cmd_lr_find(args: argparse.Namespace) -> int:
     from core.cli.checks import check_train_args
     from core.cli.train import FLAG_FIELDS
-    from core.lr_find.plot import check_plot_path, write_lr_plot
+    from core.lr_find.plot import write_lr_plot
     from core.lr_find.range_test import check_range, find_lr
     from core.lr_find.rules import caution, describe_rule
     from core.runs.layout import START_LABELS
     from core.training.config import TrainConfig
+    from core.utils.png import plot_target
 
     if args.resume:
         raise InputError("--resume: lr-find tests a fresh start; give DATA and the train flags of the run to plan")
@@ -76,7 +77,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
     check_train_args(args)
     check_range(args.steps, args.start_lr, args.end_lr)
     if args.plot:
-        check_plot_path(args.plot)
+        plot_target(args.plot)
     given = {field: getattr(args, flag) for flag, field in FLAG_FIELDS.items() if getattr(args, flag) is not None}
     cfg = TrainConfig(**given).validate()
     reporter = LrReporter(stream=sys.stderr if args.json else sys.stdout)

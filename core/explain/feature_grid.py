@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.explain.overlay import _font, colorize
+from core.explain.overlay import colorize
+from core.utils.png import font
 
 if TYPE_CHECKING:  # not at run time: the window imports this module before PyTorch has loaded
     from core.explain.feature_maps import Filters, StageMaps
@@ -51,12 +52,12 @@ def grid_image(tiles: Sequence[np.ndarray], labels: Sequence[str], tile: int, ti
     head = TITLE if title else 0
     width = GAP + cols * (tile + GAP)
     if title:
-        width = max(width, int(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(title, font=_font(14))) + 2 * GAP)
+        width = max(width, int(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(title, font=font(14))) + 2 * GAP)
     out = Image.new("RGB", (width, head + GAP + rows * (tile + LABEL + GAP)), bg)
     draw = ImageDraw.Draw(out)
     if title:
-        draw.text((GAP, head // 2), title, fill=fg, font=_font(14), anchor="lm")
-    small = _font(11)
+        draw.text((GAP, head // 2), title, fill=fg, font=font(14), anchor="lm")
+    small = font(11)
     for i, (pixels, label) in enumerate(zip(tiles, labels)):
         r, c = divmod(i, cols)
         x, y = GAP + c * (tile + GAP), head + GAP + r * (tile + LABEL + GAP)

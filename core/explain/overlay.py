@@ -6,12 +6,10 @@ through green and yellow to red (looked at most), as the usual "jet" map does.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from core.utils.atomic import atomic_path
+from core.utils.png import font
 
 _ANCHORS = np.array([[0, 0, 128], [0, 64, 255], [0, 200, 220], [60, 220, 60], [255, 230, 0], [255, 110, 0],
                      [200, 0, 0]], np.float32)
@@ -34,13 +32,6 @@ def blend(rgb: np.ndarray, cam: np.ndarray, alpha: float = 0.5) -> np.ndarray:
     return (rgb.astype(np.float32) * (1 - a) + colorize(cam).astype(np.float32) * a).astype(np.uint8)
 
 
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1 has one size only
-        return ImageFont.load_default()
-
-
 def titled_panels(rgb: np.ndarray, cam: np.ndarray, title: str, panel: int = 320) -> Image.Image:
     """The photo and the photo with its heat map side by side, under a title line."""
     photo = Image.fromarray(rgb).resize((panel, panel), Image.LANCZOS)
@@ -49,11 +40,7 @@ def titled_panels(rgb: np.ndarray, cam: np.ndarray, title: str, panel: int = 320
     out = Image.new("RGB", (2 * panel + 8, panel + bar), (255, 255, 255))
     out.paste(photo, (0, bar))
     out.paste(heat, (panel + 8, bar))
-    ImageDraw.Draw(out).text((6, bar // 2), title, fill=(20, 20, 20), font=_font(int(bar * 0.6)), anchor="lm")
+    ImageDraw.Draw(out).text((6, bar // 2), title, fill=(20, 20, 20), font=font(int(bar * 0.6)), anchor="lm")
     return out
 
 
-def save_png(image: Image.Image, path: str | Path) -> Path:
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="PNG")
-    return Path(path)

@@ -12,26 +12,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from core.errors import InputError
 from core.lr_find.range_test import LrFindResult
 from core.lr_find.rules import shown_range
-from core.runs.plot import COLORS, _font, _label, nice_ticks
-from core.utils.atomic import atomic_path
+from core.runs.plot import COLORS, nice_ticks, tick_label
+from core.utils.png import font, plot_target, save_png
 
 W, H, LEFT, RIGHT, TOP, BOTTOM = 960, 560, 80, 32, 56, 64
 CURVE, MARK = COLORS[0], COLORS[3]
-
-
-def check_plot_path(path: str | Path) -> Path:
-    """The --plot target, checked before the test runs: a .png in an existing folder."""
-    target = Path(path).expanduser()
-    if target.suffix.lower() != ".png":
-        raise InputError(f"--plot {path}: the file name must end in .png")
-    if target.is_dir():
-        raise InputError(f"--plot {path}: is a folder; give a file name ending in .png")
-    if not target.parent.is_dir():
-        raise InputError(f"--plot {path}: folder {target.parent} does not exist")
-    return target
 
 
 def decades(lo: float, hi: float) -> list[int]:
@@ -40,7 +27,7 @@ def decades(lo: float, hi: float) -> list[int]:
 
 
 def render_lr_curve(result: LrFindResult) -> Image.Image:
-    small, big = _font(14), _font(17)
+    small, big = font(14), font(17)
     img = Image.new("RGB", (W, H), "white")
     draw = ImageDraw.Draw(img)
     x0, y0, x1, y1 = LEFT, TOP, W - RIGHT, H - BOTTOM
@@ -58,7 +45,7 @@ def render_lr_curve(result: LrFindResult) -> Image.Image:
     for t in yt:
         _, y = px(10.0 ** lx0, t)
         draw.line([(x0, y), (x1, y)], fill="#e6e6e6")
-        draw.text((x0 - 6, y), _label(t), fill="#333", font=small, anchor="rm")
+        draw.text((x0 - 6, y), tick_label(t), fill="#333", font=small, anchor="rm")
     for e in exps:
         x, _ = px(10.0 ** e, ymin)
         draw.line([(x, y0), (x, y1)], fill="#f0f0f0")
@@ -80,11 +67,4 @@ def render_lr_curve(result: LrFindResult) -> Image.Image:
 
 
 def write_lr_plot(path: str | Path, result: LrFindResult) -> Path:
-    target = check_plot_path(path)
-    img = render_lr_curve(result)
-    try:
-        with atomic_path(target) as tmp:
-            img.save(tmp, format="PNG")
-    except OSError as exc:
-        raise InputError(f"--plot {path}: cannot write it ({exc.strerror or exc})") from None
-    return target
+    return save_png(render_lr_curve(result), plot_target(path), "--plot")

@@ -10,23 +10,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from core.errors import InputError
-from core.utils.atomic import atomic_path
+from core.utils.png import font, plot_target, save_png
 
 #: matplotlib's tab10: distinct colours, shared with the window's compare plot
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf"]
 PANELS = (("val_acc", "Validation accuracy"), ("train_loss", "Training loss"))
 W, PANEL_H, LEFT, RIGHT, TOP, BOTTOM = 1200, 440, 72, 24, 44, 56
-
-
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)  # scalable (FreeType, bundled with Pillow's wheels)
-    except (TypeError, OSError, ImportError):
-        return ImageFont.load_default()
 
 
 def nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
@@ -42,7 +34,7 @@ def nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
     return [round(first + i * step, 10) for i in range(math.ceil((hi - first) / step) + 1)]
 
 
-def _label(v: float) -> str:
+def tick_label(v: float) -> str:
     return f"{v:g}" if abs(v) < 1e4 else f"{v:.0e}"
 
 
@@ -71,7 +63,7 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], title: str
     for t in yt:
         _, y = px(xmin, t)
         draw.line([(x0, y), (x1, y)], fill="#e6e6e6")
-        text = f"{t:.0%}" if key == "val_acc" else _label(t)
+        text = f"{t:.0%}" if key == "val_acc" else tick_label(t)
         draw.text((x0 - 6, y), text, fill="#333", font=small, anchor="rm")
     for t in xt:
         x, _ = px(t, ymin)
@@ -91,7 +83,7 @@ def _panel(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], title: str
 
 def render_compare(series: list[tuple[str, list[dict]]]) -> Image.Image:
     """The picture of ``series`` ((run name, per-epoch metrics), ...)."""
-    small, big = _font(14), _font(17)
+    small, big = font(14), font(17)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     entries = [probe.textlength(name, font=small) + 44 for name, _ in series]
     rows, x = 1, LEFT
@@ -119,17 +111,5 @@ def render_compare(series: list[tuple[str, list[dict]]]) -> Image.Image:
 
 def write_compare_png(path: str | Path, series: list[tuple[str, list[dict]]]) -> Path:
     """Draw and write the overlay; the file name must end in .png."""
-    target = Path(path).expanduser()
-    if target.suffix.lower() != ".png":
-        raise InputError(f"--plot {path}: the file name must end in .png")
-    if target.is_dir():
-        raise InputError(f"--plot {path}: is a folder; give a file name ending in .png")
-    if not target.parent.is_dir():
-        raise InputError(f"--plot {path}: folder {target.parent} does not exist")
-    img = render_compare(series)
-    try:
-        with atomic_path(target) as tmp:
-            img.save(tmp, format="PNG")
-    except OSError as exc:
-        raise InputError(f"--plot {path}: cannot write it ({exc.strerror or exc})") from None
-    return target
+    target = plot_target(path)
+    return save_png(render_compare(series), target, "--plot")
