@@ -79,12 +79,13 @@ FLAG_FIELDS = {
     "freeze": "freeze", "optimizer": "optimizer", "weight_decay": "weight_decay", "schedule": "schedule",
     "label_smoothing": "label_smoothing", "device": "device", "precision": "precision", "seed": "seed",
     "out": "out", "name": "name", "cache_mb": "cache_mb", "corrections": "corrections",
-    "use_corrections": "use_corrections",
+    "use_corrections": "use_corrections", "augment": "augment", "mixup": "mixup", "cutmix": "cutmix",
 }
 
 
 def add_train_parser(sub) -> None:
     """``catdog train``: every default is TrainConfig's (flags left out stay None, so --resume sees what was given)."""
+    from core.data.augment_choices import AUGMENTS
     from core.data.corrections import FILE_NAME
     from core.hardware import DEVICES, PRECISIONS
     from core.models.registry import ARCHS
@@ -118,6 +119,16 @@ def add_train_parser(sub) -> None:
     p.add_argument("--freeze", action="store_true", default=None,
                    help="with --weights imagenet: train only a new head on the frozen backbone's features "
                         "(computed once; the fastest road to a good model on a CPU)")
+    frozen = "refused with --freeze, whose head trains on the centre crop and its mirror only"
+    p.add_argument("--augment", metavar="POLICY",  # checked by TrainConfig: a wrong one is one line, not a usage
+                   help=f"training augmentation, one of {', '.join(AUGMENTS)} (default {d.augment}; {frozen}): "
+                        + "; ".join(f"{k}: {v}" for k, v in AUGMENTS.items()).replace("%", "%%"))
+    p.add_argument("--mixup", type=float, metavar="ALPHA",
+                   help=f"MixUp: blend pairs of photos and their labels, weight ~ Beta(ALPHA, ALPHA); 0.2 is usual "
+                        f"(default {d.mixup:g}: off; {frozen})")
+    p.add_argument("--cutmix", type=float, metavar="ALPHA",
+                   help=f"CutMix: paste a box of one photo into another, labels by area, ~ Beta(ALPHA, ALPHA); 1.0 is "
+                        f"usual (default {d.cutmix:g}: off; with --mixup too, one of them per batch; {frozen})")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {d.optimizer}")
     p.add_argument("--weight-decay", type=float, help="default 0.05 for adamw, 5e-4 for sgd, 0 for adam")
     p.add_argument("--schedule", choices=SCHEDULES, help=f"default {d.schedule}")

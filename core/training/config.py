@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from core.data.augment_choices import AUGMENTS, DEFAULT_AUGMENT
 from core.errors import InputError
 from core.runs.layout import FROZEN, Start, start_mode
 
@@ -18,6 +19,9 @@ OPTIMIZERS = ("adamw", "adam", "sgd")
 #: a new user's first run in the window: the fastest road to a good model on any hardware
 NEW_USER_ARCH, NEW_USER_START = "efficientnet_lite0", FROZEN
 SCHEDULES = ("onecycle", "cosine", "constant")
+#: why a frozen start refuses --augment/--mixup/--cutmix (the window turns them off: gui.pages.train.form)
+FROZEN_AUGMENT = ("--augment, --mixup and --cutmix do not apply with --freeze: a frozen backbone's head trains on "
+                  "features of the centre crop and its mirror, computed once per photo; leave them out")
 #: a field's annotation -> the types a recorded value may have, and how a person says it
 _TYPES = {"int": ((int,), "a whole number"), "float": ((int, float), "a number"), "str": ((str,), "a string"),
           "bool": ((bool,), "true or false"), "None": ((type(None),), "null")}
@@ -51,6 +55,9 @@ class TrainConfig:
     head_epochs: int = 1  # fine-tuning (imagenet, not frozen): epochs that train the new head alone first
     backbone_lr_scale: float = 0.1  # fine-tuning: the pretrained layers learn at this fraction of --lr
     schedule_from_epoch: int = 0  # where the learning-rate schedule starts: > 0 after "train N more epochs"
+    augment: str = DEFAULT_AUGMENT  # core.data.augment_choices.AUGMENTS; a frozen start has its own (centre and mirror)
+    mixup: float = 0.0  # MixUp's Beta alpha (0: off; 0.2 is the usual)
+    cutmix: float = 0.0  # CutMix's Beta alpha (0: off; 1.0 is the usual); both on: one of them per batch
 
     @property
     def start(self) -> Start:
@@ -81,6 +88,10 @@ class TrainConfig:
             (self.use_corrections or not self.corrections, "--corrections and --no-corrections: give one of them"),
             (self.head_epochs >= 0, "head_epochs must not be negative"),
             (0 < self.backbone_lr_scale <= 1, "backbone_lr_scale must be in (0, 1]"),
+            (self.augment in AUGMENTS, f"--augment {self.augment}: choose one of {', '.join(AUGMENTS)}"),
+            (0 <= self.mixup <= 10, f"--mixup {self.mixup}: must be 0 (off) or a Beta alpha up to 10 (0.2 is usual)"),
+            (0 <= self.cutmix <= 10, f"--cutmix {self.cutmix}: must be 0 (off) or a Beta alpha up to 10 (1.0 is usual)"),
+            (not self.freeze or (self.augment, self.mixup, self.cutmix) == (DEFAULT_AUGMENT, 0, 0), FROZEN_AUGMENT),
         ]
         for ok, message in checks:
             if not ok:

@@ -81,7 +81,7 @@ def train_one_epoch(state: TrainingState, emit: Callable[[ev.Event], None], shou
         with torch.no_grad():
             logits = logits.float()
             loss_acc += F.cross_entropy(logits, y, reduction="sum")  # plain CE, comparable with val loss
-            correct_acc += (logits.argmax(1) == y).sum()
+            correct_acc += (logits.argmax(1) == (y.argmax(1) if y.ndim > 1 else y)).sum()  # MixUp: the larger share
         seen_since += len(idx)
         p.step += 1
         now = time.perf_counter()

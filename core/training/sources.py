@@ -52,7 +52,8 @@ class PixelSource:
         c = self.cfg
         return EpochBatches(self.data.photos.pixels, self.data.labels, self.data.train_idx,
                             seed=self.data.batch_seed(c.seed), epoch=epoch, batch_size=c.batch_size,
-                            image_size=c.image_size, device=self.device, mean=self.mean, std=self.std)
+                            image_size=c.image_size, device=self.device, mean=self.mean, std=self.std,
+                            augment=c.augment, mixup=c.mixup, cutmix=c.cutmix, num_classes=len(self.data.classes))
 
     def evaluate(self) -> tuple[float, float, torch.Tensor]:
         """Validation loss (plain cross-entropy), accuracy and logits (in ``val_idx`` order) on centre crops."""

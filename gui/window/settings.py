@@ -17,7 +17,8 @@ def _form_defaults() -> dict:
     """The Train form's QSettings keys and a new user's values; imageSize None: the architecture's own."""
     d = TrainConfig()
     return {"arch": NEW_USER_ARCH, "start": NEW_USER_START, "epochs": d.epochs, "batchSize": d.batch_size,
-            "imageSize": None, "lr": d.lr, "optimizer": d.optimizer}
+            "imageSize": None, "lr": d.lr, "optimizer": d.optimizer, "augment": d.augment, "mixup": d.mixup,
+            "cutmix": d.cutmix}
 
 
 def _tta_boxes(window) -> list:

@@ -1,8 +1,10 @@
 """Train page: a grid of what the network will see of one of the user's photos at the current settings.
 
 The pictures come from core.data.aug_preview, i.e. from training's own augmentation code, on a
-worker thread (decoding a large photo takes a moment). They follow the image-size spin and
-the "Start from" choice; "New draws" samples fresh crops, "Other photo" moves to another photo.
+worker thread (decoding a large photo takes a moment). They follow the image-size spin, the
+"Start from" choice and the augmentation settings (``follow_augment``); "New draws" samples fresh
+crops, "Other photo" moves to another photo. MixUp/CutMix mix photos of a batch with each other:
+the caption says so rather than showing one photo mixed with itself.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import random
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from core.data.augment_choices import AUGMENTS, DEFAULT_AUGMENT
 from core.runs.layout import FROZEN
 from gui.jobs.base import Job
 from gui.widgets.images import pixmap_from_array
@@ -24,21 +27,22 @@ NO_DATA = "<b>What the network sees:</b> choose the training photos on the Data 
 class PreviewJob(Job):
     ready = Signal(int, object, list)  # index of the photo used, its cached square, the views
 
-    def __init__(self, paths: list, start: int, image_size: int, seed: int, frozen: bool) -> None:
+    def __init__(self, paths: list, start: int, image_size: int, seed: int, frozen: bool,
+                 augment: str = DEFAULT_AUGMENT) -> None:
         super().__init__()
-        self.args = (paths, start, image_size, seed, frozen)
+        self.args = (paths, start, image_size, seed, frozen, augment)
 
     def work(self) -> None:
         from core.data.aug_preview import training_views
         from core.data.decode import UnreadableImage
         from core.errors import InputError
 
-        paths, start, image_size, seed, frozen = self.args
+        paths, start, image_size, seed, frozen, augment = self.args
         reasons = []
         for k in range(min(len(paths), 20)):  # skip unreadable photos, as training does
             i = (start + k) % len(paths)
             try:
-                square, views = training_views(paths[i], image_size, VIEWS, seed, frozen)
+                square, views = training_views(paths[i], image_size, VIEWS, seed, frozen, augment)
             except UnreadableImage as exc:
                 reasons.append(f"{paths[i].name}: {exc}")
                 continue
@@ -56,6 +60,7 @@ class AugPreview(QFrame):
         self.setObjectName("augPreview")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.size_spin, self.start_combo = size_spin, start_combo
+        self.augment_combo = self.mixup_spin = self.cutmix_spin = None
         self.paths: list = []
         self.index, self.seed, self.views, self.square = 0, 0, [], None
         self.job: PreviewJob | None = None
@@ -107,6 +112,20 @@ class AugPreview(QFrame):
         if start_combo is not None:
             start_combo.currentIndexChanged.connect(self.schedule)
         self._set_buttons()
+
+    def follow_augment(self, augment_combo, mixup_spin, cutmix_spin) -> None:
+        """Show what the chosen --augment policy draws (``augment_combo``'s data) and say how batches are mixed."""
+        self.augment_combo, self.mixup_spin, self.cutmix_spin = augment_combo, mixup_spin, cutmix_spin
+        augment_combo.currentIndexChanged.connect(self.schedule)
+        mixup_spin.valueChanged.connect(self.schedule)
+        cutmix_spin.valueChanged.connect(self.schedule)
+        self.schedule()
+
+    def augment(self) -> str:
+        return self.augment_combo.currentData() if self.augment_combo is not None else DEFAULT_AUGMENT
+
+    def _mixing(self) -> tuple[float, float]:
+        return (self.mixup_spin.value(), self.cutmix_spin.value()) if self.mixup_spin is not None else (0.0, 0.0)
 
     def above(self, widget: QWidget) -> QWidget:
         """A page area with this preview on top of ``widget`` (the training curves)."""
@@ -169,7 +188,7 @@ class AugPreview(QFrame):
             self._timer.start()
 
     def _set_buttons(self) -> None:
-        self.refreshButton.setEnabled(bool(self.paths) and not self.frozen())
+        self.refreshButton.setEnabled(bool(self.paths) and not self.frozen() and self.augment() != "none")
         self.otherButton.setEnabled(len(self.paths) > 1)
 
     def _start(self) -> None:
@@ -180,8 +199,9 @@ class AugPreview(QFrame):
             return
         self._pending = self._stale = False
         size = self.size_spin.value()
-        self.job = PreviewJob(self.paths, self.index, size, self.seed, self.frozen())
-        self.job.ready.connect(lambda i, square, views, size=size: self._ready(i, square, views, size))
+        augment = DEFAULT_AUGMENT if self.frozen() else self.augment()
+        self.job = PreviewJob(self.paths, self.index, size, self.seed, self.frozen(), augment)
+        self.job.ready.connect(lambda i, square, views, size=size, a=augment: self._ready(i, square, views, size, a))
         self.job.failed.connect(lambda msg: self.caption.setText(f"<b style='color:#b00020'>No preview:</b> {msg}"))
         self.job.done.connect(self._job_done)
         self.job.start()
@@ -193,13 +213,21 @@ class AugPreview(QFrame):
         if self._pending:
             self._start()
 
-    def _ready(self, i: int, square, views: list, size: int) -> None:
+    def _ready(self, i: int, square, views: list, size: int, augment: str = DEFAULT_AUGMENT) -> None:
+        from core.data.aug_preview import mixing_note
+
         self.index = i
         self._show(views, square)
         name = self.paths[i].name if i < len(self.paths) else ""
-        how = ("only the centre crop and its mirror image (a frozen backbone's features are computed once per photo)"
-               if self.frozen() else "random crops (35-100% of the photo, aspect 3:4 to 4:3), mirrored half the time "
-               "(↔); new ones every epoch")
+        if self.frozen():
+            how = "only the centre crop and its mirror image (a frozen backbone's features are computed once per photo)"
+        elif augment == "none":
+            how = "the centre crop only, every epoch (no augmentation)"
+        else:
+            how = AUGMENTS[augment] + ("" if augment == DEFAULT_AUGMENT else " (marked +)") + "; new ones every epoch"
+            how = how.replace("a mirror half the time", "a mirror half the time (↔)")
+            note = mixing_note(*self._mixing())
+            how += f"; {note}" if note else ""
         self.caption.setText(f"<b>What the network sees</b> of {name} at {size}×{size} px: {how}.")
         self.caption.setToolTip(f"{self.paths[i]}\nThe pictures come from the training code itself. Hover one "
                                 "for its crop box; the first is the whole photo as training decodes it.")

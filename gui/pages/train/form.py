@@ -7,14 +7,32 @@ the page owns one of these and the window reaches it only through the page's pub
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QSizePolicy, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+)
 
+from core.data.augment_choices import AUGMENT_LABELS, AUGMENTS, DEFAULT_AUGMENT
 from core.models.catalog import arch_info
 from core.models.registry import ARCHS
 from core.runs.layout import FROZEN, SCRATCH, start_of
 from core.training.config import OPTIMIZERS, TrainConfig
 from core.utils.formatting import format_minutes
 from gui.pages.train.start_combo import StartCombo
+
+#: why the augmentation settings are off for a frozen start (their tooltip then)
+FROZEN_NOTE = ("A frozen backbone trains its new head on features of the centre crop and its mirror, computed once "
+               "per photo: augmentation and mixing cannot apply. Choose another start to use them.")
+MIX_TIPS = {"mixupSpin": "MixUp: each training photo is blended with another of its batch, and so are their labels "
+                         "(share ~ Beta(α, α)). 0 = off; 0.2 is the usual α.",
+            "cutmixSpin": "CutMix: a box of another photo of the batch is pasted in, labels mixed by area "
+                          "(~ Beta(α, α)). 0 = off; 1.0 is the usual α. With MixUp on too: one of them per batch."}
 
 
 class TrainForm(QGroupBox):
@@ -55,6 +73,22 @@ class TrainForm(QGroupBox):
         self.optimizerCombo = QComboBox()
         self.optimizerCombo.setObjectName("optimizerCombo")
         self.optimizerCombo.addItems(list(OPTIMIZERS))
+        self.augmentCombo = QComboBox()
+        self.augmentCombo.setObjectName("augmentCombo")
+        for key, what in AUGMENTS.items():
+            self.augmentCombo.addItem(AUGMENT_LABELS[key], key)
+            self.augmentCombo.setItemData(self.augmentCombo.count() - 1, what[0].upper() + what[1:] + ".",
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.augmentCombo.setCurrentIndex(self.augmentCombo.findData(DEFAULT_AUGMENT))
+        self.mixupSpin, self.cutmixSpin = self._alpha_spin("mixupSpin"), self._alpha_spin("cutmixSpin")
+        mixing = QHBoxLayout()
+        mixing.setContentsMargins(0, 0, 0, 0)
+        for text, spin in (("MixUp α", self.mixupSpin), ("CutMix α", self.cutmixSpin)):
+            mixing.addWidget(QLabel(text))
+            mixing.addWidget(spin)
+        mixing.addStretch(1)
+        self._editable = True
+        self.startCombo.currentIndexChanged.connect(self._enable_augment)
 
         form = QFormLayout()
         form.addRow("Architecture:", self.archCombo)
@@ -66,6 +100,8 @@ class TrainForm(QGroupBox):
         form.addRow("Image size:", self.imageSizeSpin)
         form.addRow("Learning rate (peak):", self.lrSpin)
         form.addRow("Optimizer:", self.optimizerCombo)
+        form.addRow("Augmentation:", self.augmentCombo)
+        form.addRow("Mix batches:", mixing)
         self.estimateLabel = QLabel("")
         self.estimateLabel.setObjectName("estimateLabel")
         self.estimateLabel.setWordWrap(True)
@@ -75,6 +111,7 @@ class TrainForm(QGroupBox):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.refresh_arch_stats()
         self._arch_changed()
+        self._enable_augment()
 
     @staticmethod
     def _spin(name: str, lo: int, hi: int, value: int) -> QSpinBox:
@@ -83,6 +120,41 @@ class TrainForm(QGroupBox):
         spin.setRange(lo, hi)
         spin.setValue(value)
         return spin
+
+    @staticmethod
+    def _alpha_spin(name: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(0.0, 10.0)
+        spin.setDecimals(2)
+        spin.setSingleStep(0.1)
+        spin.setSpecialValueText("off")  # shown at 0
+        return spin
+
+    def _frozen(self) -> bool:
+        return self.startCombo.start() == FROZEN
+
+    def _enable_augment(self) -> None:
+        """Off, with a tooltip saying why, for a frozen start; else as the run state allows."""
+        frozen = self._frozen()
+        for w in (self.augmentCombo, self.mixupSpin, self.cutmixSpin):
+            w.setEnabled(self._editable and not frozen)
+        self.augmentCombo.setToolTip(FROZEN_NOTE if frozen else "What training does to each photo before the "
+                                     "network sees it (the preview shows it). Hover a choice for what it does.")
+        for spin in (self.mixupSpin, self.cutmixSpin):
+            spin.setToolTip(FROZEN_NOTE if frozen else MIX_TIPS[spin.objectName()])
+
+    def augment(self) -> tuple[str, float, float]:
+        """(--augment, --mixup, --cutmix) a run started now trains with: the defaults for a frozen start."""
+        if self._frozen():
+            return DEFAULT_AUGMENT, 0.0, 0.0
+        return self.augmentCombo.currentData(), self.mixupSpin.value(), self.cutmixSpin.value()
+
+    def _show_augment(self, augment: object, mixup: object, cutmix: object) -> None:
+        i = self.augmentCombo.findData(str(augment))
+        self.augmentCombo.setCurrentIndex(i if i >= 0 else self.augmentCombo.findData(DEFAULT_AUGMENT))
+        self.mixupSpin.setValue(float(mixup))
+        self.cutmixSpin.setValue(float(cutmix))
 
     def arch(self) -> str:
         return self.archCombo.currentData()
@@ -100,6 +172,8 @@ class TrainForm(QGroupBox):
         for w in (self.archCombo, self.startCombo, self.epochsSpin, self.batchSizeSpin, self.imageSizeSpin,
                   self.lrSpin, self.optimizerCombo):
             w.setEnabled(editable)
+        self._editable = editable
+        self._enable_augment()
 
     def refresh_arch_stats(self) -> None:
         """Parameters in the list once they are known (cached, or measured after torch has loaded)."""
@@ -126,11 +200,12 @@ class TrainForm(QGroupBox):
 
     def config(self, data: str, val_split: float, out: str) -> TrainConfig:
         start = self.startCombo.start()
+        augment, mixup, cutmix = self.augment()
         return TrainConfig(data=data, arch=self.arch(), weights="none" if start == SCRATCH else "imagenet",
                            freeze=start == FROZEN, epochs=self.epochsSpin.value(),
                            batch_size=self.batchSizeSpin.value(), lr=self.lrSpin.value(),
                            optimizer=self.optimizerCombo.currentText(), image_size=self.imageSizeSpin.value(),
-                           val_split=val_split, out=out)
+                           val_split=val_split, out=out, augment=augment, mixup=mixup, cutmix=cutmix)
 
     def show_run_settings(self, meta: dict, epochs: int | None = None) -> None:
         """Fill the form with a (resumed) run's own settings, so what is shown is what trains."""
@@ -142,13 +217,17 @@ class TrainForm(QGroupBox):
         self.imageSizeSpin.setValue(int(meta.get("image_size", self.imageSizeSpin.value())))
         self.lrSpin.setValue(float(c.get("lr", self.lrSpin.value())))
         self.optimizerCombo.setCurrentText(str(c.get("optimizer", self.optimizerCombo.currentText())))
+        d = TrainConfig()  # a run from before --augment trained with today's defaults
+        self._show_augment(c.get("augment", d.augment), c.get("mixup", d.mixup), c.get("cutmix", d.cutmix))
 
     # -- remembered between sessions (the window's QSettings) ----------------------------------
     def settings(self) -> dict:
         """The form as the window stores it; the keys are its QSettings keys."""
         return {"arch": self.arch(), "start": self.startCombo.start(), "epochs": self.epochsSpin.value(),
                 "batchSize": self.batchSizeSpin.value(), "imageSize": self.imageSizeSpin.value(),
-                "lr": self.lrSpin.value(), "optimizer": self.optimizerCombo.currentText()}
+                "lr": self.lrSpin.value(), "optimizer": self.optimizerCombo.currentText(),
+                "augment": self.augmentCombo.currentData(), "mixup": self.mixupSpin.value(),
+                "cutmix": self.cutmixSpin.value()}
 
     def apply_settings(self, values: dict) -> None:
         """Restore what ``settings()`` gave (values may come back as text). Arch goes first, since it sets
@@ -161,6 +240,8 @@ class TrainForm(QGroupBox):
         self.imageSizeSpin.setValue(int(size if size is not None else ARCHS[self.arch()].image_size))
         self.lrSpin.setValue(float(values["lr"]))
         self.optimizerCombo.setCurrentText(str(values["optimizer"]))
+        d = TrainConfig()  # settings saved before the augmentation choice existed lack these keys
+        self._show_augment(values.get("augment", d.augment), values.get("mixup", d.mixup), values.get("cutmix", d.cutmix))
 
     def show_estimate(self, seconds: float | None, note: str = "") -> None:
         """The run's expected wall time here; a warning colour beyond 15 minutes."""

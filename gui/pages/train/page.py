@@ -107,6 +107,7 @@ class TrainPage(QWidget):
         left_scroll.setMinimumWidth(left_widget.minimumWidth() + 16)
         splitter.addWidget(left_scroll)
         self.augPreview = AugPreview(self.form.imageSizeSpin, self.form.startCombo)
+        self.augPreview.follow_augment(self.form.augmentCombo, self.form.mixupSpin, self.form.cutmixSpin)
         splitter.addWidget(self.augPreview.above(self.curves))
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
