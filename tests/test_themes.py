@@ -175,5 +175,7 @@ def test_error_and_warning_words_read_in_each_theme(window, qtbot):
             window.dataPathEdit.editingFinished.emit()
             assert f"color:{tone('error')}" in window.dataPage.summaryLabel.text()
             window.dataPage.set_folder("")
+            window.trainPage.form.show_estimate(3 * 3600)  # a slow run: the warning colour of this theme
+            assert tone("error") in window.trainPage.form.estimateLabel.styleSheet()
     finally:
         apply_theme("system")

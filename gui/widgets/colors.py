@@ -30,13 +30,19 @@ class Colors:
 
 #: words that must stand out (an error, a warning) in each theme: light-theme colour, dark-theme colour, both
 #: readable on their theme's window and base colours (the dark ones are the dark palette's BrightText family)
-TONES = {"error": ("#b00020", "#ff6b6b"), "warning": ("#8a5300", "#ffb74d"), "accent": ("#114a85", "#9ccbff")}
+TONES = {"error": ("#b00020", "#ff6b6b"), "warning": ("#8a5300", "#ffb74d"), "accent": ("#114a85", "#9ccbff"),
+         "ok": ("#17702f", "#5fd47f")}
 
 
 def tone(kind: str, palette: QPalette | None = None) -> str:
-    """The colour (#rrggbb) of an ``error``, ``warning`` or ``accent`` text in the current theme."""
+    """The colour (#rrggbb) of an ``error``, ``warning``, ``accent`` or ``ok`` text in the current theme."""
     light, dark = TONES[kind]
     return dark if is_dark(palette or QApplication.palette()) else light
+
+
+def tone_style(kind: str) -> str:
+    """A style sheet that draws a label's text bold in the ``kind``'s colour of the current theme."""
+    return f"color: {tone(kind)}; font-weight: bold;"
 
 
 def toned(kind: str, text: str) -> str:

@@ -28,7 +28,7 @@ from core.export.formats import FORMATS, LABEL, SUFFIX
 from core.runs.layout import model_refs
 from core.runs.table import list_runs
 from gui.jobs.base import Job
-from gui.widgets.colors import tone
+from gui.widgets.colors import tone_style
 
 INTRO = ("The file takes a float32 photo batch and returns the run's calibrated class probabilities; the "
          "preprocessing (size, mean, std, class names, temperature) is written beside it.")
@@ -135,7 +135,7 @@ class ExportModelDialog(QDialog):
 
     def _status(self, text: str, error: bool = False) -> None:
         self.statusLabel.setText(text)
-        self.statusLabel.setStyleSheet(f"color: {tone('error')}; font-weight: bold;" if error else "")
+        self.statusLabel.setStyleSheet(tone_style("error") if error else "")
 
     def _done(self, result) -> None:
         size_mb = result.path.stat().st_size / 1e6

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from core.runs.layout import DAMAGED
 from core.runs.table import RunRow
 from core.utils.formatting import format_acc, format_bytes
+from gui.widgets.colors import tone
 
 COLUMNS = ("Run", "Architecture", "Start", "Image", "Epochs", "Best val.", "Status", "Created", "On disk")
 HEADER_TIPS = ("The run folder's name", "", "From scratch, or from ImageNet weights (frozen or fine-tuned)",
@@ -21,7 +22,7 @@ HEADER_TIPS = ("The run folder's name", "", "From scratch, or from ImageNet weig
                "When the run started", "Size of its folder")
 SORT_ROLE = Qt.ItemDataRole.UserRole
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLORS = {"running": "#1a7f37", "failed": "#c0392b", "stopped": "#9a6700", DAMAGED: "#c0392b"}
+STATUS_TONES = {"running": "ok", "failed": "error", "stopped": "warning", DAMAGED: "error"}  # colors.TONES
 STATUS_TIPS = {"running": "Training now (its folder is locked): it cannot be renamed or deleted",
                "stopped": "Stopped or interrupted: Resume continues it from its last checkpoint",
                "failed": "Training failed: see meta.json for the error",
@@ -83,8 +84,8 @@ class RunsTable(QTableView):
             items[0].setToolTip(r.path)
             status = items[COLUMNS.index("Status")]
             status.setToolTip(r.reason or STATUS_TIPS.get(r.status, ""))
-            if r.status in STATUS_COLORS:
-                status.setForeground(QBrush(QColor(STATUS_COLORS[r.status])))
+            if r.status in STATUS_TONES:
+                status.setForeground(QBrush(QColor(tone(STATUS_TONES[r.status]))))
             if r.status == "running":
                 status.setFont(bold)
             for col in (3, 4, 5, 8):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 from core.data.augment_choices import AUGMENTS, DEFAULT_AUGMENT
 from core.runs.layout import FROZEN
 from gui.jobs.base import Job
+from gui.widgets.colors import toned
 from gui.widgets.images import pixmap_from_array
 
 CELL = 72  # pixels per picture on screen
@@ -202,7 +203,7 @@ class AugPreview(QFrame):
         augment = DEFAULT_AUGMENT if self.frozen() else self.augment()
         self.job = PreviewJob(self.paths, self.index, size, self.seed, self.frozen(), augment)
         self.job.ready.connect(lambda i, square, views, size=size, a=augment: self._ready(i, square, views, size, a))
-        self.job.failed.connect(lambda msg: self.caption.setText(f"<b style='color:#b00020'>No preview:</b> {msg}"))
+        self.job.failed.connect(lambda msg: self.caption.setText(f"{toned('error', 'No preview:')} {msg}"))
         self.job.done.connect(self._job_done)
         self.job.start()
 

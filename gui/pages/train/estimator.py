@@ -18,8 +18,7 @@ from core.planning.duration import cached_rates, estimate_seconds
 from core.runs.layout import FROZEN
 from gui.jobs.base import Job
 from gui.jobs.estimate import EstimateJob
-
-WARNING_STYLE = "color: #c0392b; font-weight: bold;"
+from gui.widgets.colors import tone_style
 
 
 class MemoryJob(Job):
@@ -92,7 +91,7 @@ class RunEstimator(QObject):
             label.setText(f"{base}\n{'⚠ ' if too_big else ''}{text}")
             label.setToolTip(parts)
             if too_big:
-                label.setStyleSheet(WARNING_STYLE)
+                label.setStyleSheet(tone_style("error"))
             return
         label.setText(base)
         if self.busy():

@@ -25,6 +25,7 @@ from core.runs.layout import FROZEN, SCRATCH, start_of
 from core.training.config import OPTIMIZERS, TrainConfig
 from core.utils.formatting import format_minutes
 from gui.pages.train.start_combo import StartCombo
+from gui.widgets.colors import tone_style
 
 #: why the augmentation settings are off for a frozen start (their tooltip then)
 FROZEN_NOTE = ("A frozen backbone trains its new head on features of the centre crop and its mirror, computed once "
@@ -257,4 +258,4 @@ class TrainForm(QGroupBox):
             text = (f"⚠ {text}. ImageNet, frozen backbone with efficientnet_lite0 reaches ~99% in about a "
                     "minute here; or lower the image size or epochs.")
         self.estimateLabel.setText(text + (f" ({note})" if note else ""))
-        self.estimateLabel.setStyleSheet("color: #c0392b; font-weight: bold;" if slow else "")
+        self.estimateLabel.setStyleSheet(tone_style("error") if slow else "")
