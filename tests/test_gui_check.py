@@ -105,3 +105,13 @@ def test_move_excluded_photos_to_the_trash_asks_then_moves_only_them(window, qtb
     assert digest(data) == kept and rows(default_file(data)) == [("dog.2.jpg", "relabel", "cat")]
     assert "<b>11</b> image files" in page.summaryLabel.text()  # the folder read again: one photo fewer
     assert "Moved 1 photo(s) to the trash" in page.checkPanel.statusLabel.text() and not button.isEnabled()
+
+
+def test_decision_keys_are_the_digits_1_to_9_only():
+    """'²' (a key of French keyboards) is a digit to str.isdigit but no int: it must not crash the window."""
+    from gui.widgets.decisions import key_decision
+
+    classes = ["cat", "dog"]
+    assert key_decision("2", classes) == ("relabel", "dog") and key_decision("X", classes) == ("exclude", "")
+    assert key_decision("²", classes) is None and key_decision("3", classes) is None
+    assert key_decision("0", classes) is None and key_decision("12", classes) is None

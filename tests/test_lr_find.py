@@ -144,3 +144,17 @@ def test_a_nearly_flat_curve_comes_with_a_caution():
     falling = [0.70 * (1 - 0.006 * i) for i in range(95)] + [0.8, 1.2, 2.0, 3.0, 5.0]
     assert "hardly fell (0.705 -> 0.686, 3%)" in rules.caution(flat)
     assert rules.caution(falling) == ""
+
+
+def test_the_form_value_is_what_the_box_holds_so_a_rounding_is_said():
+    from PySide6.QtWidgets import QApplication, QDoubleSpinBox
+
+    from gui.pages.train.lr_finder import clamp_to
+
+    _app = QApplication.instance() or QApplication([])
+    spin = QDoubleSpinBox()
+    spin.setDecimals(5)
+    spin.setRange(1e-5, 1.0)
+    assert clamp_to(spin, 1.4e-5) == 1e-5 != 1.4e-5  # the dialog's note compares with this, not the raw value
+    spin.setValue(clamp_to(spin, 2.34e-4))
+    assert spin.value() == clamp_to(spin, 2.34e-4) == 0.00023

@@ -117,7 +117,9 @@ def test_window_shows_memory_and_warns_when_it_will_not_fit(qtbot, tmp_path, mon
     window.batchSizeSpin.setValue(64)
     qtbot.waitUntil(lambda: "more than this computer has" in label.text(), timeout=30_000)
     assert "this window (PyTorch loaded)" in label.toolTip() and "pixels of 12 photos in RAM" in label.toolTip()
-    assert "⚠" in label.text() and "c0392b" in label.styleSheet()
+    from gui.widgets.colors import tone
+
+    assert "⚠" in label.text() and tone("error") in label.styleSheet()
     window.close()
 
 

@@ -19,7 +19,7 @@ SHOWN = {"relabel": "→ {label}", "exclude": "excluded", "keep": "kept"}
 def key_decision(text: str, classes: list[str]) -> tuple[str | None, str] | None:
     """(action or None for undo, label) for a key's text on a photo; None: not a decision key."""
     text = text.lower()
-    if text.isdigit() and 1 <= int(text) <= min(9, len(classes)):
+    if len(text) == 1 and text in "123456789" and int(text) <= len(classes):  # not "²": isdigit, yet no int
         return "relabel", classes[int(text) - 1]
     return (LETTERS[text], "") if text in LETTERS else None
 

@@ -41,7 +41,9 @@ TITLE = "Smoothed training loss by learning rate"
 
 
 def clamp_to(spin: QDoubleSpinBox, value: float) -> float:
-    return min(max(value, spin.minimum()), spin.maximum())
+    """What the form's box will hold: within its range and rounded to its decimals (the dialog says when that
+    differs from the suggestion)."""
+    return round(min(max(value, spin.minimum()), spin.maximum()), spin.decimals())
 
 
 class LrFinderDialog(QDialog):
