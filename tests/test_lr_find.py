@@ -158,3 +158,21 @@ def test_the_form_value_is_what_the_box_holds_so_a_rounding_is_said():
     assert clamp_to(spin, 1.4e-5) == 1e-5 != 1.4e-5  # the dialog's note compares with this, not the raw value
     spin.setValue(clamp_to(spin, 2.34e-4))
     assert spin.value() == clamp_to(spin, 2.34e-4) == 0.00023
+
+
+def test_a_fine_tune_start_tests_the_whole_network_not_the_head_alone(tmp_path):
+    """A fine-tune trains its new head alone for the first epoch; the peak lr the test suggests governs the
+    epochs after, where the backbone trains too (at its lr scale): the test must train both."""
+    import torch
+
+    from core.lr_find.range_test import _prepare, _sweep
+
+    data = write_flat(tmp_path / "train", 12)
+    cfg = TrainConfig(data=str(data), arch="efficientnet_lite0", weights="imagenet", image_size=64,
+                      batch_size=8).validate()
+    state, _ = _prepare(cfg, lambda e: None, threading.Event())
+    before = {n: p.detach().clone() for n, p in state.model.named_parameters()}
+    _sweep(state, 4, 1e-4, 1e-2, lambda e: None, threading.Event())
+    changed = {n for n, p in state.model.named_parameters() if not torch.equal(p.detach(), before[n])}
+    assert any(n.startswith("classifier") for n in changed)
+    assert len([n for n in changed if not n.startswith("classifier")]) > 10

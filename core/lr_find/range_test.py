@@ -140,7 +140,9 @@ def _sweep(state, steps: int, start_lr: float, end_lr: float, emit, stop: thread
     from core.training.loop import train_step
 
     source, optimizer = state.source, state.optimizer
-    source.begin_epoch(0)  # the first epoch's set-up: what trains (the head alone first when fine-tuning)
+    # the phase the peak lr governs: when fine-tuning, the whole network (backbone at its lr scale), not the first
+    # epoch's new head alone, whose rate would be far too high for the backbone
+    source.begin_epoch(getattr(source, "head_only_until", 0))
     smoother, best = rules.Smoother(), math.inf
     lrs: list[float] = []
     losses: list[float] = []
